@@ -1,0 +1,12 @@
+# The platform image used by docker-compose for the Dagster webserver, the daemon and the API.
+FROM python:3.11-slim
+RUN apt-get update && apt-get install -y --no-install-recommends openjdk-17-jre-headless maven \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /opt/shop_analytics
+COPY pyproject.toml constraints.txt README.md ./
+COPY shop_analytics ./shop_analytics
+COPY api ./api
+RUN pip install --no-cache-dir -c constraints.txt . gunicorn
+COPY dagster.yaml workspace.yaml ./
+ENV DAGSTER_HOME=/opt/dagster/home DAGSTER_PG_HOST=postgres
+RUN shop-analytics dagster-home

@@ -1,0 +1,50 @@
+# Everyday tasks. `make demo` and `make test` are the quickstart: each sets up what it needs.
+VENV := .venv
+BIN := $(VENV)/bin
+CODE := shop_analytics api
+
+.PHONY: setup up down status demo test lint format typecheck bench lock ui clean
+
+setup:
+	@scripts/setup.sh
+
+up: setup
+	$(BIN)/shop-analytics up
+
+down:
+	$(BIN)/shop-analytics down
+
+status:
+	$(BIN)/shop-analytics status
+
+demo: setup
+	$(BIN)/shop-analytics demo
+
+test: setup lint typecheck
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check $(CODE) shop_analytics_tests bench
+	$(BIN)/ruff format --check $(CODE) shop_analytics_tests bench
+
+format: setup
+	$(BIN)/ruff check --fix $(CODE) shop_analytics_tests bench
+	$(BIN)/ruff format $(CODE) shop_analytics_tests bench
+
+typecheck: setup
+	$(BIN)/mypy $(CODE)
+
+bench: setup
+	$(BIN)/shop-analytics bench
+
+ui: setup
+	$(BIN)/shop-analytics ui
+
+# Refreeze every transitive version after changing pyproject.toml.
+lock:
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	(echo "# Every transitive version, frozen from a working install (regenerate with: make lock)."; \
+	  $(BIN)/pip freeze --exclude-editable | grep -v '^shop-analytics') > constraints.txt
+
+clean: down
+	rm -rf .local

@@ -1,0 +1,57 @@
+"""The local stack: every embedded service, started, provisioned, reported and stopped in order."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+from shop_analytics.local.service import LocalService, Status
+from shop_analytics.settings import Settings
+
+# Start order; stopped in reverse. ClickHouse (chDB) and Spark run inside the processes that use
+# them, so they have nothing to start here.
+SERVICE_CLASSES = (
+    "shop_analytics.local.postgres:PostgresService",
+    "shop_analytics.local.s3:S3Service",
+    "shop_analytics.local.kafka:KafkaService",
+)
+
+
+def _load(path: str) -> type[LocalService]:
+    module, name = path.split(":")
+    cls: type[LocalService] = getattr(importlib.import_module(module), name)
+    return cls
+
+
+def services(settings: Settings) -> list[LocalService]:
+    """The embedded services of ``settings`` (external systems are left to their owners)."""
+    found = [_load(path)(settings) for path in SERVICE_CLASSES]
+    return [service for service in found if settings.is_embedded(service.system)]
+
+
+def up(settings: Settings, echo: Callable[[str], None] = print) -> None:
+    """Start what is not running and provision everything; a second call finds it running."""
+    embedded = services(settings)
+    for service in embedded:
+        service.check_prerequisites()
+    for service in embedded:
+        if service.status().running:
+            echo(f"{service.system}: already running")
+        else:
+            echo(f"{service.system}: starting")
+            service.start()
+        service.provision()
+        echo(service.status().line())
+
+
+def down(settings: Settings, echo: Callable[[str], None] = print) -> None:
+    for service in reversed(services(settings)):
+        stopped = service.stop()
+        echo(f"{service.system}: {'stopped' if stopped else 'was not running'}")
+
+
+def status(settings: Settings) -> list[Status]:
+    lines = [service.status() for service in services(settings)]
+    for system in sorted(settings.external):
+        lines.append(Status(system, True, "external"))
+    return lines

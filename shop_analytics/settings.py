@@ -1,0 +1,152 @@
+"""Where every system lives: the one place that maps environment variables to endpoints.
+
+Each system is either *external* (its variable is set: a real host, nothing is started for it)
+or *embedded* (the variable is unset: the local stack under ``SHOP_ANALYTICS_HOME`` serves it,
+on ports derived from ``SHOP_ANALYTICS_PORT_BASE``). Resources read the resulting variables
+through ``dg.EnvVar``; ``export_defaults`` fills in the embedded values so that they always can.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass
+from pathlib import Path
+
+# Offsets from SHOP_ANALYTICS_PORT_BASE, so that a second stack (tests, a colleague) can run
+# beside the first by moving one number.
+PORT_OFFSETS = {
+    "postgres": 432,
+    "kafka": 92,
+    "kafka_controller": 93,
+    "s3": 333,
+    # SeaweedFS runs master, volume and filer servers behind its S3 gateway; each needs a port
+    # and a gRPC port of its own.
+    "weed_master": 334,
+    "weed_volume": 335,
+    "weed_filer": 336,
+    "weed_s3_grpc": 337,
+    "weed_admin": 338,
+    "weed_master_grpc": 339,
+    "weed_volume_grpc": 340,
+    "weed_filer_grpc": 341,
+    "weed_admin_grpc": 342,
+    "weed_iceberg": 343,
+    "weed_lance": 344,
+}
+DEFAULT_PORT_BASE = 15000
+
+# Development credentials of the embedded S3 server: it serves 127.0.0.1 only.
+LOCAL_S3_ACCESS_KEY = "shopanalytics"
+LOCAL_S3_SECRET_KEY = "shopanalytics-local-secret"
+
+# The variable that makes each system external, when set.
+EXTERNAL_MARKERS = {
+    "postgres": "POSTGRES_DSN",
+    "kafka": "KAFKA_BOOTSTRAP_SERVERS",
+    "s3": "S3_ENDPOINT_URL",
+    "clickhouse": "CLICKHOUSE_DSN",
+    "spark": "SPARK_MASTER",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    port_base: int
+    external: frozenset[str]
+    postgres_dsn: str
+    kafka_bootstrap_servers: str
+    purchases_topic: str
+    dead_letter_topic: str
+    topic_partitions: int
+    s3_endpoint_url: str
+    s3_access_key: str
+    s3_secret_key: str
+    s3_region: str
+    lake_bucket: str
+    clickhouse_dsn: str
+    spark_master: str
+
+    def port(self, name: str) -> int:
+        return self.port_base + PORT_OFFSETS[name]
+
+    def is_embedded(self, system: str) -> bool:
+        return system not in self.external
+
+    @property
+    def lake_root(self) -> str:
+        return f"s3://{self.lake_bucket}"
+
+    def as_environment(self) -> dict[str, str]:
+        """The variables resources read, with every embedded default filled in."""
+        return {
+            "SHOP_ANALYTICS_HOME": str(self.home),
+            "SHOP_ANALYTICS_PORT_BASE": str(self.port_base),
+            "POSTGRES_DSN": self.postgres_dsn,
+            "KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers,
+            "KAFKA_PURCHASES_TOPIC": self.purchases_topic,
+            "KAFKA_DEAD_LETTER_TOPIC": self.dead_letter_topic,
+            "KAFKA_TOPIC_PARTITIONS": str(self.topic_partitions),
+            "S3_ENDPOINT_URL": self.s3_endpoint_url,
+            "S3_ACCESS_KEY_ID": self.s3_access_key,
+            "S3_SECRET_ACCESS_KEY": self.s3_secret_key,
+            "S3_REGION": self.s3_region,
+            "LAKE_BUCKET": self.lake_bucket,
+            "CLICKHOUSE_DSN": self.clickhouse_dsn,
+            "SPARK_MASTER": self.spark_master,
+        }
+
+
+# Written by ``export_defaults`` so that a child process still tells an embedded default from a
+# variable the user set.
+EMBEDDED_MARKER = "SHOP_ANALYTICS_EMBEDDED"
+
+
+def _external_systems(env: Mapping[str, str]) -> frozenset[str]:
+    embedded = set(filter(None, env.get(EMBEDDED_MARKER, "").split(",")))
+    return frozenset(
+        system
+        for system, var in EXTERNAL_MARKERS.items()
+        if env.get(var) and system not in embedded
+    )
+
+
+def load(environ: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    home = Path(env.get("SHOP_ANALYTICS_HOME", ".local")).resolve()
+    base = int(env.get("SHOP_ANALYTICS_PORT_BASE", DEFAULT_PORT_BASE))
+
+    def port(name: str) -> int:
+        return base + PORT_OFFSETS[name]
+
+    return Settings(
+        home=home,
+        port_base=base,
+        external=_external_systems(env),
+        postgres_dsn=env.get("POSTGRES_DSN")
+        or f"postgresql://postgres@127.0.0.1:{port('postgres')}/shop",
+        kafka_bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or f"127.0.0.1:{port('kafka')}",
+        purchases_topic=env.get("KAFKA_PURCHASES_TOPIC", "purchases"),
+        dead_letter_topic=env.get("KAFKA_DEAD_LETTER_TOPIC", "purchases.dlq"),
+        topic_partitions=int(env.get("KAFKA_TOPIC_PARTITIONS", 3)),
+        s3_endpoint_url=env.get("S3_ENDPOINT_URL") or f"http://127.0.0.1:{port('s3')}",
+        s3_access_key=env.get("S3_ACCESS_KEY_ID", LOCAL_S3_ACCESS_KEY),
+        s3_secret_key=env.get("S3_SECRET_ACCESS_KEY", LOCAL_S3_SECRET_KEY),
+        s3_region=env.get("S3_REGION", "us-east-1"),
+        lake_bucket=env.get("LAKE_BUCKET", "shop-lake"),
+        clickhouse_dsn=env.get("CLICKHOUSE_DSN") or f"chdb://{home / 'clickhouse'}",
+        spark_master=env.get("SPARK_MASTER") or "local[2]",
+    )
+
+
+def export_defaults(environ: MutableMapping[str, str] | None = None) -> Settings:
+    """Fill the embedded defaults into the environment (never overriding what is set)."""
+    env = os.environ if environ is None else environ
+    settings = load(env)
+    env.setdefault(
+        EMBEDDED_MARKER, ",".join(sorted(set(EXTERNAL_MARKERS) - settings.external))
+    )
+    for key, value in settings.as_environment().items():
+        env.setdefault(key, value)
+    return settings

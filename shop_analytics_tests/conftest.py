@@ -1,0 +1,29 @@
+"""Session fixtures: the real local stack, on ports of its own so that a demo stack can run beside it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from shop_analytics import settings as settings_module
+from shop_analytics.local import stack as local_stack
+from shop_analytics.settings import Settings
+
+TEST_HOME = Path(__file__).resolve().parent.parent / ".local" / "test"
+TEST_PORT_BASE = "25000"
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Settings]:
+    """The embedded stack for the whole test session; stopped at the end if this session started it."""
+    os.environ.setdefault("SHOP_ANALYTICS_HOME", str(TEST_HOME))
+    os.environ.setdefault("SHOP_ANALYTICS_PORT_BASE", TEST_PORT_BASE)
+    settings = settings_module.export_defaults()
+    already_running = all(s.status().running for s in local_stack.services(settings))
+    local_stack.up(settings)
+    yield settings
+    if not already_running:
+        local_stack.down(settings)

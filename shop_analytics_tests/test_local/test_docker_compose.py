@@ -1,0 +1,89 @@
+"""docker-compose.yml cannot run here (no Docker engine): check that it agrees with the code."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from shop_analytics import settings as settings_module
+from shop_analytics.local.dagster_home import POSTGRES_STORAGE
+
+COMPOSE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
+PLATFORM_SERVICES = ("dagster-webserver", "dagster-daemon", "api")
+# Only the embedded stack uses these; in compose every system is external.
+LOCAL_ONLY = {"SHOP_ANALYTICS_HOME", "SHOP_ANALYTICS_PORT_BASE"}
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(COMPOSE.read_text())
+    return loaded
+
+
+def _env(compose: dict[str, Any], service: str) -> dict[str, str]:
+    return {k: str(v) for k, v in compose["services"][service]["environment"].items()}
+
+
+def _resolve(value: str) -> str:
+    """Compose's ${VAR:-default} with the default taken (no variables set)."""
+    return re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", value)
+
+
+def test_every_system_and_platform_process_is_a_service(compose: dict[str, Any]) -> None:
+    expected = {"postgres", "kafka", "s3", "clickhouse", *PLATFORM_SERVICES}
+    assert expected <= set(compose["services"])
+
+
+def test_platform_processes_get_every_variable_the_resources_read(compose: dict[str, Any]) -> None:
+    needed = set(settings_module.load({}).as_environment()) - LOCAL_ONLY
+    for service in PLATFORM_SERVICES:
+        env = _env(compose, service)
+        assert needed <= set(env), f"{service} lacks {needed - set(env)}"
+        # With these variables set, the code starts nothing: every system is external.
+        resolved = {k: _resolve(v) for k, v in env.items()}
+        assert settings_module.load(resolved).external == set(settings_module.EXTERNAL_MARKERS)
+
+
+def test_dagster_storage_variables_are_set(compose: dict[str, Any]) -> None:
+    db = POSTGRES_STORAGE["postgres"]["postgres_db"]
+    names = {value["env"] for value in db.values()}
+    for service in ("dagster-webserver", "dagster-daemon"):
+        assert names <= set(_env(compose, service))
+
+
+def test_endpoints_point_at_the_services_that_serve_them(compose: dict[str, Any]) -> None:
+    env = {k: _resolve(v) for k, v in _env(compose, "dagster-daemon").items()}
+    services = compose["services"]
+
+    pg = urlsplit(env["POSTGRES_DSN"])
+    assert (pg.hostname, pg.port) == ("postgres", 5432)
+    assert pg.path == "/" + services["postgres"]["environment"]["POSTGRES_DB"]
+    assert pg.username == services["postgres"]["environment"]["POSTGRES_USER"]
+
+    host, port = env["KAFKA_BOOTSTRAP_SERVERS"].split(":")
+    kafka_env = services["kafka"]["environment"]
+    assert f"PLAINTEXT://{host}:{port}" == kafka_env["KAFKA_ADVERTISED_LISTENERS"]
+    assert f":{port}" in kafka_env["KAFKA_LISTENERS"]
+    assert kafka_env["KAFKA_NUM_PARTITIONS"] == int(env["KAFKA_TOPIC_PARTITIONS"])
+
+    s3 = urlsplit(env["S3_ENDPOINT_URL"])
+    assert s3.hostname == "s3"
+    assert f"-s3.port={s3.port}" in services["s3"]["command"]
+    s3_env = {k: _resolve(v) for k, v in services["s3"]["environment"].items()}
+    assert s3_env["AWS_ACCESS_KEY_ID"] == env["S3_ACCESS_KEY_ID"]
+    assert s3_env["AWS_SECRET_ACCESS_KEY"] == env["S3_SECRET_ACCESS_KEY"]
+
+    ch = urlsplit(env["CLICKHOUSE_DSN"])
+    assert (ch.scheme, ch.hostname, ch.port) == ("http", "clickhouse", 8123)
+    assert ch.password == _resolve(services["clickhouse"]["environment"]["CLICKHOUSE_PASSWORD"])
+
+
+def test_published_ports_listen_on_loopback_only(compose: dict[str, Any]) -> None:
+    for name, service in compose["services"].items():
+        for mapping in service.get("ports", []):
+            assert mapping.startswith("127.0.0.1:"), f"{name} publishes {mapping} beyond loopback"

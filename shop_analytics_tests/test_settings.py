@@ -1,0 +1,37 @@
+"""Settings: embedded defaults, external systems, and the environment handed to resources."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from shop_analytics import settings as settings_module
+
+
+def test_embedded_defaults_derive_from_home_and_port_base(tmp_path: Path) -> None:
+    env = {"SHOP_ANALYTICS_HOME": str(tmp_path), "SHOP_ANALYTICS_PORT_BASE": "30000"}
+    s = settings_module.load(env)
+    assert s.external == frozenset()
+    assert s.postgres_dsn == "postgresql://postgres@127.0.0.1:30432/shop"
+    assert s.kafka_bootstrap_servers == "127.0.0.1:30092"
+    assert s.s3_endpoint_url == "http://127.0.0.1:30333"
+    assert s.clickhouse_dsn == f"chdb://{tmp_path / 'clickhouse'}"
+    # Every port of the stack is distinct, so nothing collides with itself.
+    ports = [s.port(name) for name in settings_module.PORT_OFFSETS]
+    assert len(set(ports)) == len(ports)
+
+
+def test_a_variable_set_by_the_user_makes_its_system_external() -> None:
+    env = {"KAFKA_BOOTSTRAP_SERVERS": "broker:9092", "CLICKHOUSE_DSN": "http://ch:8123"}
+    s = settings_module.load(env)
+    assert s.external == {"kafka", "clickhouse"}
+    assert s.kafka_bootstrap_servers == "broker:9092"
+    assert s.is_embedded("postgres") and not s.is_embedded("kafka")
+
+
+def test_exported_defaults_stay_embedded_in_child_processes() -> None:
+    env: dict[str, str] = {"S3_ENDPOINT_URL": "https://s3.example.com"}
+    exported = settings_module.export_defaults(env)
+    assert env["POSTGRES_DSN"] == exported.postgres_dsn
+    assert env["S3_ENDPOINT_URL"] == "https://s3.example.com"
+    # A process that inherits this environment sees the same split, not five external systems.
+    assert settings_module.load(env).external == {"s3"}
