@@ -72,7 +72,7 @@ def ui(port: int) -> None:
 
 @main.command("dagster-home")
 def dagster_home() -> None:
-    """Write DAGSTER_HOME/dagster.yaml for this environment (PostgreSQL storage if DAGSTER_PG_HOST)."""
+    """Write DAGSTER_HOME/dagster.yaml (PostgreSQL storage when DAGSTER_PG_HOST is set)."""
     from shop_analytics.local.dagster_home import prepare_dagster_home
 
     _run(lambda s: click.echo(prepare_dagster_home(s)))
@@ -85,3 +85,7 @@ def _run(action: Callable[[settings_module.Settings], None]) -> None:
     except ServiceError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -140,13 +140,16 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     )
 
 
+def as_environment_keys() -> frozenset[str]:
+    """Every variable this module reads or exports (to clear an environment in tests)."""
+    return frozenset(load({}).as_environment()) | {EMBEDDED_MARKER}
+
+
 def export_defaults(environ: MutableMapping[str, str] | None = None) -> Settings:
     """Fill the embedded defaults into the environment (never overriding what is set)."""
     env = os.environ if environ is None else environ
     settings = load(env)
-    env.setdefault(
-        EMBEDDED_MARKER, ",".join(sorted(set(EXTERNAL_MARKERS) - settings.external))
-    )
+    env.setdefault(EMBEDDED_MARKER, ",".join(sorted(set(EXTERNAL_MARKERS) - settings.external)))
     for key, value in settings.as_environment().items():
         env.setdefault(key, value)
     return settings

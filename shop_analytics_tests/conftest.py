@@ -1,4 +1,4 @@
-"""Session fixtures: the real local stack, on ports of its own so that a demo stack can run beside it."""
+"""Session fixtures: the real local stack, on ports of its own so a demo stack can run beside."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ TEST_PORT_BASE = "25000"
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Settings]:
-    """The embedded stack for the whole test session; stopped at the end if this session started it."""
+    """The embedded stack for the test session; stopped at the end if this session started it."""
     os.environ.setdefault("SHOP_ANALYTICS_HOME", str(TEST_HOME))
     os.environ.setdefault("SHOP_ANALYTICS_PORT_BASE", TEST_PORT_BASE)
     settings = settings_module.export_defaults()

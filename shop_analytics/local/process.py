@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -104,10 +105,8 @@ def _alive(pid: int) -> bool:
 def _signal_group(pid: int, sig: signal.Signals) -> None:
     # Each service was started in a session of its own, so its group id is its PID: this
     # reaches the children it forked (runuser's child, Java's helpers) and nothing else.
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.1) -> bool:

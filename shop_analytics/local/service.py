@@ -42,7 +42,7 @@ class LocalService(ABC):
 
     @abstractmethod
     def start(self) -> None:
-        """Start the server and return once it answers; raise ServiceError (with log tail) if not."""
+        """Start the server and return once it answers; else ServiceError with the log tail."""
 
     @abstractmethod
     def provision(self) -> None:

@@ -25,8 +25,9 @@ def test_replacing_merge_tree_final_keeps_latest_version(clickhouse: ClickHouseR
             "ENGINE = ReplacingMergeTree(version) ORDER BY id"
         )
         # Two inserts make two parts, so the duplicate survives until a merge or FINAL.
-        client.insert("events", [[1, "old", 1], [2, "only", 1]], column_names=["id", "value", "version"])
-        client.insert("events", [[1, "new", 2]], column_names=["id", "value", "version"])
+        columns = ["id", "value", "version"]
+        client.insert("events", [[1, "old", 1], [2, "only", 1]], column_names=columns)
+        client.insert("events", [[1, "new", 2]], column_names=columns)
         assert client.query("SELECT count() FROM events").result_rows == [(3,)]
         final = client.query("SELECT id, value FROM events FINAL ORDER BY id").result_rows
     assert final == [(1, "new"), (2, "only")]
@@ -51,9 +52,11 @@ def test_second_process_waits_then_fails_clearly(clickhouse: ClickHouseResource)
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "holding"
         started = time.monotonic()
-        with pytest.raises(ClickHouseLockTimeout, match="in use by another process"):
-            with clickhouse.session():
-                pass
+        with (
+            pytest.raises(ClickHouseLockTimeout, match="in use by another process"),
+            clickhouse.session(),
+        ):
+            pass
         assert time.monotonic() - started < 10
     finally:
         proc.kill()
@@ -66,7 +69,6 @@ def test_second_process_waits_then_fails_clearly(clickhouse: ClickHouseResource)
 def test_unreachable_server_fails_within_timeout() -> None:
     resource = ClickHouseResource(dsn="http://127.0.0.1:1", connect_timeout_s=2)
     started = time.monotonic()
-    with pytest.raises(Exception, match=r"(?i)connect|refused"):
-        with resource.session():
-            pass
+    with pytest.raises(Exception, match=r"(?i)connect|refused"), resource.session():
+        pass
     assert time.monotonic() - started < 10
