@@ -65,6 +65,7 @@ class Settings:
     s3_secret_key: str
     s3_region: str
     lake_bucket: str
+    lake_root: str
     clickhouse_dsn: str
     spark_master: str
 
@@ -73,10 +74,6 @@ class Settings:
 
     def is_embedded(self, system: str) -> bool:
         return system not in self.external
-
-    @property
-    def lake_root(self) -> str:
-        return f"s3://{self.lake_bucket}"
 
     def as_environment(self) -> dict[str, str]:
         """The variables resources read, with every embedded default filled in."""
@@ -93,6 +90,7 @@ class Settings:
             "S3_SECRET_ACCESS_KEY": self.s3_secret_key,
             "S3_REGION": self.s3_region,
             "LAKE_BUCKET": self.lake_bucket,
+            "LAKE_ROOT": self.lake_root,
             "CLICKHOUSE_DSN": self.clickhouse_dsn,
             "SPARK_MASTER": self.spark_master,
         }
@@ -116,6 +114,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     home = Path(env.get("SHOP_ANALYTICS_HOME", ".local")).resolve()
     base = int(env.get("SHOP_ANALYTICS_PORT_BASE", DEFAULT_PORT_BASE))
+    bucket = env.get("LAKE_BUCKET", "shop-lake")
 
     def port(name: str) -> int:
         return base + PORT_OFFSETS[name]
@@ -134,7 +133,9 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         s3_access_key=env.get("S3_ACCESS_KEY_ID", LOCAL_S3_ACCESS_KEY),
         s3_secret_key=env.get("S3_SECRET_ACCESS_KEY", LOCAL_S3_SECRET_KEY),
         s3_region=env.get("S3_REGION", "us-east-1"),
-        lake_bucket=env.get("LAKE_BUCKET", "shop-lake"),
+        lake_bucket=bucket,
+        # Delta tables live under this URI; a local folder works too (no S3 server needed).
+        lake_root=env.get("LAKE_ROOT") or f"s3://{bucket}",
         clickhouse_dsn=env.get("CLICKHOUSE_DSN") or f"chdb://{home / 'clickhouse'}",
         spark_master=env.get("SPARK_MASTER") or "local[2]",
     )

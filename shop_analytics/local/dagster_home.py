@@ -10,7 +10,6 @@ import yaml
 
 from shop_analytics.settings import Settings
 
-
 # dagster-postgres reads each value from the environment at launch, so no secret is written here.
 POSTGRES_STORAGE = {
     "postgres": {
