@@ -94,11 +94,11 @@ class KafkaService(LocalService):
         for port in (self.port, self.controller_port):
             if port_open(port):
                 raise ServiceError(f"kafka: port {port} is taken by another process")
-        resolve_jars(POM, self.root / "libs")
+        classpath = os.pathsep.join(map(str, resolve_jars(POM, self.root)))
         self._write_config()
-        self._format_storage()
+        self._format_storage(classpath)
         self.process.start(
-            [*self._java_command(), "kafka.Kafka", str(self.root / "server.properties")]
+            [*self._java_command(classpath), "kafka.Kafka", str(self.root / "server.properties")]
         )
         self._wait_until_ready()
 
@@ -136,15 +136,14 @@ class KafkaService(LocalService):
             return Status(self.system, True, f"{self.bootstrap}  {found.detail}")
         return found
 
-    def _java_command(self) -> list[str]:
+    def _java_command(self, classpath: str) -> list[str]:
         java = _java() or "java"
         return [
             java,
             *JVM_OPTIONS,
             f"-Dlog4j2.configurationFile={self.root / 'log4j2.properties'}",
-            # Java expands the trailing `*` itself: every jar in libs/, no shell involved.
             "-cp",
-            f"{self.root / 'libs'}/*",
+            classpath,
         ]
 
     def _write_config(self) -> None:
@@ -192,12 +191,12 @@ class KafkaService(LocalService):
         }
         return "".join(f"{key}={value}\n" for key, value in single_node.items())
 
-    def _format_storage(self) -> None:
+    def _format_storage(self, classpath: str) -> None:
         """Write the KRaft metadata of a new cluster into log.dirs, once."""
         if (self.root / "data" / "meta.properties").exists():
             return
         argv = [
-            *self._java_command(),
+            *self._java_command(classpath),
             "kafka.tools.StorageTool",
             "format",
             "--cluster-id",

@@ -1,0 +1,69 @@
+"""One ConfigurableResource per system, and the one place that wires them to the environment.
+
+Every value comes from a variable that `shop_analytics.settings` fills with the embedded default
+when the user has not set it, so local, CI and production differ only in those variables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import dagster as dg
+from dagster_aws.s3 import S3Resource
+
+from shop_analytics.resources.clickhouse import ClickHouseResource
+from shop_analytics.resources.kafka import KafkaResource
+from shop_analytics.resources.lake import LakeResource
+from shop_analytics.resources.postgres import PostgresResource
+from shop_analytics.resources.spark import SparkResource
+
+__all__ = [
+    "ClickHouseResource",
+    "KafkaResource",
+    "LakeResource",
+    "PostgresResource",
+    "SparkResource",
+    "build_resources",
+]
+
+
+def build_resources(value: Callable[[str], Any] = dg.EnvVar) -> dict[str, Any]:
+    """The resources of the code location, keyed as assets ask for them.
+
+    ``value`` turns a variable name into a field value: ``dg.EnvVar`` (the default) defers the
+    read to launch time and keeps secrets out of the UI; outside Dagster, pass
+    ``settings.as_environment().__getitem__`` to get plain values.
+    """
+    s3_endpoint, s3_region = value("S3_ENDPOINT_URL"), value("S3_REGION")
+    s3_key, s3_secret = value("S3_ACCESS_KEY_ID"), value("S3_SECRET_ACCESS_KEY")
+    return {
+        "postgres": PostgresResource(dsn=value("POSTGRES_DSN")),
+        "kafka": KafkaResource(
+            bootstrap_servers=value("KAFKA_BOOTSTRAP_SERVERS"),
+            purchases_topic=value("KAFKA_PURCHASES_TOPIC"),
+            dead_letter_topic=value("KAFKA_DEAD_LETTER_TOPIC"),
+        ),
+        "lake": LakeResource(
+            root=value("LAKE_ROOT"),
+            endpoint_url=s3_endpoint,
+            access_key_id=s3_key,
+            secret_access_key=s3_secret,
+            region=s3_region,
+        ),
+        "clickhouse": ClickHouseResource(dsn=value("CLICKHOUSE_DSN")),
+        "spark": SparkResource(
+            master=value("SPARK_MASTER"),
+            home=value("SHOP_ANALYTICS_HOME"),
+            s3_endpoint_url=s3_endpoint,
+            s3_access_key_id=s3_key,
+            s3_secret_access_key=s3_secret,
+            s3_region=s3_region,
+        ),
+        "s3": S3Resource(
+            endpoint_url=s3_endpoint,
+            aws_access_key_id=s3_key,
+            aws_secret_access_key=s3_secret,
+            region_name=s3_region,
+        ),
+    }
