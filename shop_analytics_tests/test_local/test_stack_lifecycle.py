@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -28,8 +29,10 @@ def _processes_using(home: Path) -> list[str]:
     return found
 
 
-def test_up_is_idempotent_and_down_leaves_no_process(tmp_path: Path) -> None:
-    home = tmp_path / "stack"
+def test_up_is_idempotent_and_down_leaves_no_process() -> None:
+    # Not under /tmp/pytest-of-root: PostgreSQL runs as `postgres`, which cannot enter it.
+    home = Path(__file__).resolve().parents[2] / ".local" / "test-lifecycle"
+    shutil.rmtree(home, ignore_errors=True)
     env = {
         key: value
         for key, value in os.environ.items()
@@ -60,3 +63,4 @@ def test_up_is_idempotent_and_down_leaves_no_process(tmp_path: Path) -> None:
 
     assert _processes_using(home) == []
     assert "down" in cli("status")
+    shutil.rmtree(home)
