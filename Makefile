@@ -34,8 +34,9 @@ format: setup
 typecheck: setup
 	$(BIN)/mypy $(CODE)
 
+# Every benchmark under bench/, one after the other; each prints its figures.
 bench: setup
-	$(BIN)/shop-analytics bench
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 ui: setup
 	$(BIN)/shop-analytics ui

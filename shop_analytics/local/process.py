@@ -49,12 +49,9 @@ class ManagedProcess:
         *,
         env: Mapping[str, str] | None = None,
         cwd: Path | None = None,
-        user: str | None = None,
     ) -> int:
         """Start ``argv`` in its own session, output to the log file; returns its PID."""
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        if user is not None and os.geteuid() == 0:
-            argv = ["runuser", "-u", user, "--", *argv]
         with open(self.log_file, "ab") as log:
             proc = subprocess.Popen(
                 list(argv),
@@ -104,7 +101,7 @@ def _alive(pid: int) -> bool:
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:
     # Each service was started in a session of its own, so its group id is its PID: this
-    # reaches the children it forked (runuser's child, Java's helpers) and nothing else.
+    # reaches the children it forked (PostgreSQL's backends, Java's helpers) and nothing else.
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, sig)
 
