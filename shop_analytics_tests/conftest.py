@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from shop_analytics import settings as settings_module
 from shop_analytics.local import stack as local_stack
 from shop_analytics.settings import Settings
+from shop_analytics_tests.homes import test_home
 
-TEST_HOME = Path(__file__).resolve().parent.parent / ".local" / "test"
+TEST_HOME = test_home("test")
 TEST_PORT_BASE = "25000"
 
 

@@ -45,6 +45,22 @@ def find_bindir() -> Path | None:
     return None
 
 
+def first_blocked_dir(directory: Path, user: pwd.struct_passwd | None = None) -> Path | None:
+    """The first of ``directory`` and its parents that the server user cannot enter, or None."""
+    user = user or pwd.getpwnam(SERVER_USER)
+    for path in (directory, *directory.parents):
+        mode = path.stat()
+        if mode.st_uid == user.pw_uid:
+            ok = bool(mode.st_mode & stat.S_IXUSR)
+        elif mode.st_gid == user.pw_gid:
+            ok = bool(mode.st_mode & stat.S_IXGRP)
+        else:
+            ok = bool(mode.st_mode & stat.S_IXOTH)
+        if not ok:
+            return path
+    return None
+
+
 class PostgresService(LocalService):
     system = "postgres"
 
@@ -165,19 +181,12 @@ class PostgresService(LocalService):
     def _check_traversable(directory: Path, user: pwd.struct_passwd) -> None:
         # The server user must be able to walk down to its directories; a root-only parent
         # (umask 077, /root) makes initdb fail with a far less clear message.
-        for path in (directory, *directory.parents):
-            mode = path.stat()
-            if mode.st_uid == user.pw_uid:
-                ok = bool(mode.st_mode & stat.S_IXUSR)
-            elif mode.st_gid == user.pw_gid:
-                ok = bool(mode.st_mode & stat.S_IXGRP)
-            else:
-                ok = bool(mode.st_mode & stat.S_IXOTH)
-            if not ok:
-                raise ServiceError(
-                    f"postgres: user `{user.pw_name}` cannot enter {path}; "
-                    f"run `chmod o+x {path}` or set SHOP_ANALYTICS_HOME elsewhere"
-                )
+        blocked = first_blocked_dir(directory, user)
+        if blocked is not None:
+            raise ServiceError(
+                f"postgres: user `{user.pw_name}` cannot enter {blocked}; "
+                f"run `chmod o+x {blocked}` or set SHOP_ANALYTICS_HOME elsewhere"
+            )
 
     def _initdb(self, bindir: Path) -> None:
         argv = [

@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 
 from shop_analytics import settings as settings_module
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from shop_analytics_tests.homes import test_home
 
 
 def test_old_java_is_named_with_the_fix(tmp_path: Path) -> None:
@@ -24,7 +23,7 @@ def test_old_java_is_named_with_the_fix(tmp_path: Path) -> None:
         assert found is not None
         (bin_dir / tool).symlink_to(found)
 
-    home = REPO_ROOT / ".local" / "test-prerequisites"
+    home = test_home("test-prerequisites")
     env = {k: v for k, v in os.environ.items() if k not in settings_module.as_environment_keys()}
     env.pop("JAVA_HOME", None)
     env |= {

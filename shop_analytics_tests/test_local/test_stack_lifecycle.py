@@ -10,6 +10,7 @@ from pathlib import Path
 
 from shop_analytics import settings as settings_module
 from shop_analytics.local import stack
+from shop_analytics_tests.homes import test_home
 
 CLI = [sys.executable, "-m", "shop_analytics.cli"]
 
@@ -31,7 +32,7 @@ def _processes_using(home: Path) -> list[str]:
 
 def test_up_is_idempotent_and_down_leaves_no_process() -> None:
     # Not under /tmp/pytest-of-root: PostgreSQL runs as `postgres`, which cannot enter it.
-    home = Path(__file__).resolve().parents[2] / ".local" / "test-lifecycle"
+    home = test_home("test-lifecycle")
     shutil.rmtree(home, ignore_errors=True)
     env = {
         key: value
