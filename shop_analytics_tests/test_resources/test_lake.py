@@ -151,3 +151,17 @@ def test_hung_endpoint_errors_within_the_timeouts() -> None:
         elapsed = time.monotonic() - started
 
     assert elapsed < 10
+
+
+def test_wrong_credentials_fail_clearly(stack: Settings) -> None:
+    lake = LakeResource(
+        root=f"{stack.lake_root}/tests/{uuid.uuid4().hex[:12]}",
+        endpoint_url=stack.s3_endpoint_url,
+        access_key_id=stack.s3_access_key,
+        secret_access_key="not-the-secret",
+        region=stack.s3_region,
+    )
+    started = time.monotonic()
+    with pytest.raises(Exception, match=r"(?i)403|forbidden|signature|access denied"):
+        lake.write("products", products(("p1", "Green tea", 4.5, 10)))
+    assert time.monotonic() - started < 20

@@ -85,3 +85,9 @@ def test_hung_server_fails_within_the_connect_timeout() -> None:
         elapsed = time.monotonic() - started
 
     assert 1.5 < elapsed < 6
+
+
+def test_unknown_role_fails_clearly(stack: Settings) -> None:
+    postgres = PostgresResource(dsn=f"postgresql://nobody@127.0.0.1:{stack.port('postgres')}/shop")
+    with pytest.raises(psycopg.OperationalError, match='role "nobody" does not exist'):
+        postgres.fetch("SELECT 1")
