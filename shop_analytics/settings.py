@@ -60,6 +60,10 @@ class Settings:
     purchases_topic: str
     dead_letter_topic: str
     topic_partitions: int
+    kafka_security_protocol: str
+    kafka_sasl_mechanism: str
+    kafka_sasl_username: str
+    kafka_sasl_password: str
     s3_endpoint_url: str
     s3_access_key: str
     s3_secret_key: str
@@ -85,6 +89,10 @@ class Settings:
             "KAFKA_PURCHASES_TOPIC": self.purchases_topic,
             "KAFKA_DEAD_LETTER_TOPIC": self.dead_letter_topic,
             "KAFKA_TOPIC_PARTITIONS": str(self.topic_partitions),
+            "KAFKA_SECURITY_PROTOCOL": self.kafka_security_protocol,
+            "KAFKA_SASL_MECHANISM": self.kafka_sasl_mechanism,
+            "KAFKA_SASL_USERNAME": self.kafka_sasl_username,
+            "KAFKA_SASL_PASSWORD": self.kafka_sasl_password,
             "S3_ENDPOINT_URL": self.s3_endpoint_url,
             "S3_ACCESS_KEY_ID": self.s3_access_key,
             "S3_SECRET_ACCESS_KEY": self.s3_secret_key,
@@ -95,6 +103,16 @@ class Settings:
             "SPARK_MASTER": self.spark_master,
         }
 
+
+# Variables whose default suits a plain deployment too, so docker-compose need not set them.
+OPTIONAL_VARIABLES = frozenset(
+    {
+        "KAFKA_SECURITY_PROTOCOL",
+        "KAFKA_SASL_MECHANISM",
+        "KAFKA_SASL_USERNAME",
+        "KAFKA_SASL_PASSWORD",
+    }
+)
 
 # Written by ``export_defaults`` so that a child process still tells an embedded default from a
 # variable the user set.
@@ -129,6 +147,11 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         purchases_topic=env.get("KAFKA_PURCHASES_TOPIC", "purchases"),
         dead_letter_topic=env.get("KAFKA_DEAD_LETTER_TOPIC", "purchases.dlq"),
         topic_partitions=int(env.get("KAFKA_TOPIC_PARTITIONS", 3)),
+        kafka_security_protocol=env.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT"),
+        # Empty: no SASL (the local broker and a plaintext cluster need none).
+        kafka_sasl_mechanism=env.get("KAFKA_SASL_MECHANISM", ""),
+        kafka_sasl_username=env.get("KAFKA_SASL_USERNAME", ""),
+        kafka_sasl_password=env.get("KAFKA_SASL_PASSWORD", ""),
         s3_endpoint_url=env.get("S3_ENDPOINT_URL") or f"http://127.0.0.1:{port('s3')}",
         s3_access_key=env.get("S3_ACCESS_KEY_ID", LOCAL_S3_ACCESS_KEY),
         s3_secret_key=env.get("S3_SECRET_ACCESS_KEY", LOCAL_S3_SECRET_KEY),

@@ -43,6 +43,10 @@ def build_resources(value: Callable[[str], Any] = dg.EnvVar) -> dict[str, Any]:
             bootstrap_servers=value("KAFKA_BOOTSTRAP_SERVERS"),
             purchases_topic=value("KAFKA_PURCHASES_TOPIC"),
             dead_letter_topic=value("KAFKA_DEAD_LETTER_TOPIC"),
+            security_protocol=value("KAFKA_SECURITY_PROTOCOL"),
+            sasl_mechanism=value("KAFKA_SASL_MECHANISM"),
+            sasl_username=value("KAFKA_SASL_USERNAME"),
+            sasl_password=value("KAFKA_SASL_PASSWORD"),
         ),
         "lake": LakeResource(
             root=value("LAKE_ROOT"),

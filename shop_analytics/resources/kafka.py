@@ -31,9 +31,9 @@ class KafkaResource(dg.ConfigurableResource):
     security_protocol: str = Field(
         default="PLAINTEXT", description="PLAINTEXT locally; SASL_SSL for a managed cluster."
     )
-    sasl_mechanism: str | None = Field(default=None, description="PLAIN, SCRAM-SHA-512, ...")
-    sasl_username: str | None = None
-    sasl_password: str | None = None
+    sasl_mechanism: str = Field(default="", description="PLAIN, SCRAM-SHA-512, ...; empty: none.")
+    sasl_username: str = ""
+    sasl_password: str = ""
     request_timeout_s: float = Field(
         default=10.0, description="Bound on metadata, admin and offset requests."
     )
@@ -51,9 +51,9 @@ class KafkaResource(dg.ConfigurableResource):
         }
         if self.sasl_mechanism:
             config["sasl.mechanism"] = self.sasl_mechanism
-        if self.sasl_username is not None:
+        if self.sasl_username:
             config["sasl.username"] = self.sasl_username
-        if self.sasl_password is not None:
+        if self.sasl_password:
             config["sasl.password"] = self.sasl_password
         return config
 

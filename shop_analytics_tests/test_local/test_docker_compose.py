@@ -40,7 +40,11 @@ def test_every_system_and_platform_process_is_a_service(compose: dict[str, Any])
 
 
 def test_platform_processes_get_every_variable_the_resources_read(compose: dict[str, Any]) -> None:
-    needed = set(settings_module.load({}).as_environment()) - LOCAL_ONLY
+    needed = (
+        set(settings_module.load({}).as_environment())
+        - LOCAL_ONLY
+        - settings_module.OPTIONAL_VARIABLES
+    )
     for service in PLATFORM_SERVICES:
         env = _env(compose, service)
         assert needed <= set(env), f"{service} lacks {needed - set(env)}"
