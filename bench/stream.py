@@ -1,0 +1,180 @@
+"""Streaming ingest of purchases (Kafka -> ClickHouse + lake), beside a bare consume of the topic.
+
+    .venv/bin/python bench/stream.py [--count 1000000] [--rate 10000] [--latency-seconds 20]
+
+Runs on the stack of SHOP_ANALYTICS_HOME / SHOP_ANALYTICS_PORT_BASE (started if needed), with a
+topic, a chDB directory and a lake prefix of its own. Three measurements in one run:
+
+1. bare consume: confluent-kafka consume() of the whole topic in batches, no processing;
+2. ingest: `run_stream` (what `shop-analytics stream` runs) over the same topic, from the first
+   batch to the last commit; ratio to (1);
+3. latency: purchases produced at --rate per second into a fresh topic while the stream runs;
+   produce -> queryable is the Kafka create time of each message to the moment its batch's
+   ClickHouse insert returned (p50, p99).
+
+Also the cost of opening a chDB session, which is why the stream holds one for its lifetime.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import orjson
+
+from shop_analytics import settings as settings_module
+from shop_analytics.local import stack
+from shop_analytics.streaming import BatchResult, IngestConfig, run_stream
+from shop_analytics_tests.test_streaming import helpers as h
+
+FETCH = {
+    "fetch.max.bytes": 64 * 1024 * 1024,
+    "max.partition.fetch.bytes": 8 * 1024 * 1024,
+    "queued.max.messages.kbytes": 256 * 1024,
+}
+
+
+def bare_consume(place: h.StreamPlace, count: int, batch: int) -> float:
+    consumer = place.resources()["kafka"].consumer(f"bare-{uuid.uuid4().hex}", **FETCH)
+    consumer.subscribe([place.topic])
+    seen = 0
+    first = None
+    while seen < count:
+        messages = consumer.consume(batch, 1.0)
+        if messages and first is None:
+            first = time.perf_counter()
+        seen += sum(1 for m in messages if m.error() is None)
+    elapsed = time.perf_counter() - (first or time.perf_counter())
+    consumer.close()
+    return count / elapsed
+
+
+def ingest(place: h.StreamPlace, count: int, config: IngestConfig) -> tuple[float, float, int]:
+    """(events/s from first batch to last commit, wall seconds with startup, batches)."""
+    r = place.resources()
+    started = time.perf_counter()
+    marks: list[float] = []
+    done = threading.Event()
+    total = 0
+
+    def on_batch(result: BatchResult) -> None:
+        nonlocal total
+        if not marks:
+            marks.append(time.perf_counter())
+        total += result.messages
+        if total >= count:
+            marks.append(time.perf_counter())
+            done.set()
+
+    metrics = run_stream(
+        r["kafka"],
+        r["clickhouse"],
+        r["lake"],
+        should_stop=done.is_set,
+        group_id="bench",
+        config=config,
+        log_interval_s=5,
+        on_batch=on_batch,
+    )
+    # The first batch's own time is before the first mark: count only what followed it.
+    first_batch = count / metrics.batches
+    return (count - first_batch) / (marks[1] - marks[0]), marks[1] - started, metrics.batches
+
+
+def latency(place: h.StreamPlace, rate: float, seconds: float) -> tuple[float, float, int]:
+    count = int(rate * seconds)
+    payloads = [orjson.dumps(p) for p in h.purchases(count, seed=99)]
+    r = place.resources()
+    samples: list[int] = []
+    done = threading.Event()
+
+    def on_batch(result: BatchResult) -> None:
+        samples.extend(result.written_ms - t for t in result.produced_ms)
+        if len(samples) >= count:
+            done.set()
+
+    def stream() -> None:
+        run_stream(
+            r["kafka"],
+            r["clickhouse"],
+            r["lake"],
+            should_stop=done.is_set,
+            group_id="bench-latency",
+            config=IngestConfig(measure_latency=True),
+            log_interval_s=5,
+            on_batch=on_batch,
+        )
+
+    thread = threading.Thread(target=stream)
+    thread.start()
+    h.produce(place.bootstrap, place.topic, payloads[:1])  # the stream is up once this lands
+    while not samples:
+        time.sleep(0.1)
+    h.produce(place.bootstrap, place.topic, payloads[1:], rate_per_s=rate)
+    thread.join()
+    ordered = sorted(samples[1:])
+    return (
+        statistics.median(ordered),
+        ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
+        len(ordered),
+    )
+
+
+def session_open_ms(place: h.StreamPlace) -> float:
+    clickhouse = place.resources()["clickhouse"]
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        with clickhouse.session() as client:
+            client.command("SELECT 1")
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=1_000_000)
+    parser.add_argument("--batch", type=int, default=IngestConfig().max_batch_messages)
+    parser.add_argument("--rate", type=float, default=10_000)
+    parser.add_argument("--latency-seconds", type=float, default=20)
+    args = parser.parse_args()
+
+    settings = settings_module.export_defaults()
+    stack.up(settings, echo=lambda line: None)
+    scratch = Path(tempfile.mkdtemp(prefix="bench-stream-"))
+    try:
+        place = h.new_place(settings, scratch / "throughput")
+        payloads = [orjson.dumps(p) for p in h.purchases(args.count, seed=1)]
+        started = time.perf_counter()
+        h.produce(place.bootstrap, place.topic, payloads)
+        produce_rate = args.count / (time.perf_counter() - started)
+        print(f"produced {args.count} purchases at {produce_rate:,.0f}/s")
+
+        bare = bare_consume(place, args.count, args.batch)
+        print(f"bare consume:  {bare:>10,.0f} events/s  (confluent-kafka, no processing)")
+        config = IngestConfig(max_batch_messages=args.batch)
+        rate, wall, batches = ingest(place, args.count, config)
+        print(
+            f"stream ingest: {rate:>10,.0f} events/s  ({rate / bare:.2f} of bare consume; "
+            f"{batches} batches; {wall:.1f} s with startup)"
+        )
+        print(f"chDB session open+close: {session_open_ms(place):.0f} ms")
+
+        slow = h.new_place(settings, scratch / "latency")
+        p50, p99, n = latency(slow, args.rate, args.latency_seconds)
+        print(
+            f"produce->queryable at {args.rate:,.0f} events/s: p50 {p50 / 1000:.2f} s, "
+            f"p99 {p99 / 1000:.2f} s over {n} events"
+        )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

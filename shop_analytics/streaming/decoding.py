@@ -1,0 +1,130 @@
+"""Fast purchase validation: orjson plus a hand-written check equal to the pydantic contract.
+
+pydantic validates ~114 k messages/s per core, too slow for a stream that aims at 100 k/s beside
+Kafka and ClickHouse on two cores. This module applies the same rules (`contracts.field_types`:
+canonical UUID text, RFC 3339 timestamps with a zone, whole quantities 1..2^31-1, finite prices
+>= 0, no unknown fields) straight to orjson's dicts at a few microseconds per message. A test
+runs it over the contract's table of good and bad messages and requires the same verdict and the
+same values as `contracts.parse_purchase`. Rejected messages are rare, so their reason is taken
+from pydantic itself (`reject_reason`), worded exactly as the API's 400 answers.
+
+One rule is the sink's, not the contract's: ClickHouse's DateTime64 stores 1900..2299 only, so a
+valid purchase dated outside it is refused here rather than silently clamped.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final, NamedTuple
+
+import orjson
+from pydantic import ValidationError
+
+from shop_analytics.contracts import UnknownSchemaVersion, describe_errors, parse_purchase
+from shop_analytics.contracts.field_types import INT32_MAX, TIMESTAMP_TEXT, UUID_TEXT
+
+REQUIRED: Final = ("purchase_id", "client_id", "product_id", "quantity", "price", "timestamp")
+FIELDS_BY_VERSION: Final[dict[str, frozenset[str]]] = {
+    "v1": frozenset(REQUIRED),
+    "v2": frozenset((*REQUIRED, "seller_id")),
+}
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+# DateTime64(3)'s range in ClickHouse, in epoch milliseconds.
+MIN_TIMESTAMP_MS: Final = (datetime(1900, 1, 1, tzinfo=UTC) - _EPOCH) // _MS
+MAX_TIMESTAMP_MS: Final = (datetime(2300, 1, 1, tzinfo=UTC) - _EPOCH) // _MS - 1
+
+_is_uuid = UUID_TEXT.fullmatch
+_is_timestamp = TIMESTAMP_TEXT.fullmatch
+_from_iso = datetime.fromisoformat
+
+
+class PurchaseRow(NamedTuple):
+    """A valid purchase as the sinks store it: UUIDs as lowercase text, time as epoch ms."""
+
+    purchase_id: str
+    client_id: str
+    product_id: str
+    quantity: int
+    price: float
+    timestamp_ms: int
+    seller_id: str | None
+
+
+def decode_purchase(payload: bytes, version: str) -> PurchaseRow | str:
+    """The row of a valid message, or a one-line reason naming the field that is wrong."""
+    try:
+        fields = FIELDS_BY_VERSION[version]
+    except KeyError:
+        return f"$: {UnknownSchemaVersion(version)}"
+    try:
+        obj = orjson.loads(payload)
+    except orjson.JSONDecodeError as exc:
+        return f"$: not valid JSON ({exc})"
+    return check_purchase(obj, fields)
+
+
+def check_purchase(obj: Any, fields: frozenset[str]) -> PurchaseRow | str:
+    if type(obj) is not dict:
+        return "$: Input should be an object"
+    if not obj.keys() <= fields:
+        return f"{min(obj.keys() - fields)}: Extra inputs are not permitted"
+    for name in REQUIRED:
+        if name not in obj:
+            return f"{name}: Field required"
+    ids = []
+    for name in ("purchase_id", "client_id", "product_id"):
+        value = obj[name]
+        if type(value) is not str or not _is_uuid(value):
+            return f"{name}: Input should be a UUID in 8-4-4-4-12 hex form"
+        ids.append(value.lower())
+    quantity = obj["quantity"]
+    if type(quantity) is float and quantity.is_integer():
+        quantity = int(quantity)  # JSON Schema counts 2.0 as the integer 2; so does the model
+    if type(quantity) is not int or not 0 < quantity <= INT32_MAX:
+        return f"quantity: Input should be a whole number from 1 to {INT32_MAX}"
+    price = obj["price"]
+    if (type(price) is not float and type(price) is not int) or not price >= 0:
+        return "price: Input should be a finite number >= 0"
+    timestamp_ms = _timestamp_ms(obj["timestamp"])
+    if isinstance(timestamp_ms, str):
+        return timestamp_ms
+    seller_id = obj.get("seller_id")
+    if seller_id is not None:
+        if type(seller_id) is not str or not _is_uuid(seller_id):
+            return "seller_id: Input should be a UUID in 8-4-4-4-12 hex form"
+        seller_id = seller_id.lower()
+    return PurchaseRow(ids[0], ids[1], ids[2], quantity, float(price), timestamp_ms, seller_id)
+
+
+def _timestamp_ms(value: Any) -> int | str:
+    if type(value) is not str or not _is_timestamp(value):
+        return "timestamp: Input should be an ISO 8601 timestamp with seconds and a time zone"
+    # datetime accepts a +hh:60 offset that RFC 3339 (and pydantic) refuse.
+    if value[-3] == ":" and value[-6] in "+-" and value[-2:] > "59":
+        return "timestamp: Input should be a valid datetime (offset minutes above 59)"
+    try:
+        # RFC 3339 allows a lowercase "t" and "z"; datetime wants them upper case.
+        moment = _from_iso(value if value.isupper() else value.upper())
+    except ValueError as exc:
+        return f"timestamp: Input should be a valid datetime ({exc})"
+    millis: int = (moment - _EPOCH) // _MS
+    if not MIN_TIMESTAMP_MS <= millis <= MAX_TIMESTAMP_MS:
+        return "timestamp: outside the range ClickHouse stores (1900-01-01 to 2299-12-31)"
+    return millis
+
+
+def reject_reason(payload: bytes, version: str, fast_reason: str) -> str:
+    """The contract's own wording of why ``payload`` was refused (pydantic's field errors).
+
+    Falls back to the fast check's reason when pydantic has none to give: a sink-range refusal,
+    or a payload pydantic cannot even start on.
+    """
+    try:
+        parse_purchase(payload, version)
+    except ValidationError as exc:
+        return describe_errors(exc)
+    except (UnknownSchemaVersion, ValueError):
+        return fast_reason
+    return fast_reason

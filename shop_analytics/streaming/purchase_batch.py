@@ -1,0 +1,182 @@
+"""One consumed batch, split into valid rows (Arrow columns) and dead letters.
+
+The schema version comes from the ``schema-version`` header (``v1``/``v2``). A message without
+the header is read as v1, the spec's own format: producers that send the v2 field must say so,
+which keeps an unannounced field from slipping in. Any other version is a dead letter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Any, Final
+
+import pyarrow as pa
+from confluent_kafka import Message
+from orjson import JSONDecodeError, loads
+
+from shop_analytics.contracts import SCHEMA_VERSION_HEADER
+from shop_analytics.streaming.columnar_check import FAST_KEYS, check_columns
+from shop_analytics.streaming.dead_letters import DeadLetter, Headers
+from shop_analytics.streaming.decoding import (
+    FIELDS_BY_VERSION,
+    REQUIRED,
+    decode_purchase,
+    reject_reason,
+)
+from shop_analytics.streaming.offset_ranges import OffsetRange
+
+DEFAULT_VERSION: Final = "v1"
+# A Confluent-serialised value starts with magic byte 0 and a 4-byte schema id.
+_CONFLUENT_MAGIC: Final = b"\x00"
+_pick_required = itemgetter(*REQUIRED)
+
+ROW_SCHEMA: Final = pa.schema(
+    [
+        ("purchase_id", pa.string()),
+        ("client_id", pa.string()),
+        ("product_id", pa.string()),
+        ("quantity", pa.int32()),
+        ("price", pa.float64()),
+        ("timestamp", pa.timestamp("ms", tz="UTC")),
+        ("seller_id", pa.string()),
+        ("_partition", pa.int32()),
+        ("_offset", pa.int64()),
+    ]
+)
+"""The columns of ClickHouse `purchases` that the ingestor fills (`_ingested_at` is defaulted)."""
+
+
+@dataclass
+class PurchaseBatch:
+    rows: pa.Table
+    dead_letters: list[DeadLetter]
+    ranges: list[OffsetRange]
+    # Kafka's create time (epoch ms) of each message, for produce-to-queryable latency.
+    produced_ms: list[int] = field(default_factory=list)
+
+    @property
+    def message_count(self) -> int:
+        return self.rows.num_rows + len(self.dead_letters)
+
+
+def schema_version(headers: Headers | dict[str, str | bytes | None] | None) -> str:
+    if not headers:
+        return DEFAULT_VERSION
+    pairs = headers.items() if isinstance(headers, dict) else headers
+    for name, value in pairs:
+        if name == SCHEMA_VERSION_HEADER:
+            if isinstance(value, bytes):
+                return value.decode("utf-8", "replace")
+            return value or ""
+    return DEFAULT_VERSION
+
+
+def decode_batch(
+    messages: Sequence[Message], max_message_bytes: int, with_produce_times: bool = False
+) -> PurchaseBatch:
+    """Validate ``messages`` (errors from the client must be filtered out before).
+
+    Common messages take the columnar fast path (`columnar_check`); the others, and any the
+    fast path does not pass, get the exact per-message check (`decoding.decode_purchase`).
+    ``with_produce_times`` keeps each message's Kafka timestamp, for latency figures.
+    """
+    fast_values: list[tuple[Any, ...]] = []
+    fast_index: list[int] = []
+    slow: list[Message] = []
+    partitions: list[int | None] = []
+    offsets: list[int | None] = []
+    # Bound methods fetched once: this loop runs for every message of the stream.
+    add_partition, add_offset, add_fast = partitions.append, offsets.append, fast_values.append
+    add_index, add_slow = fast_index.append, slow.append
+    for index, message in enumerate(messages):
+        add_partition(message.partition())
+        add_offset(message.offset())
+        value = message.value()
+        headers = message.headers()
+        if (
+            value is None
+            or len(value) > max_message_bytes
+            or (headers is not None and schema_version(headers) not in FIELDS_BY_VERSION)
+        ):
+            add_slow(message)  # checked and explained one by one below
+            continue
+        try:
+            obj = loads(value)
+        except JSONDecodeError:
+            add_slow(message)
+            continue
+        if type(obj) is dict and obj.keys() == FAST_KEYS:
+            add_fast(_pick_required(obj))
+            add_index(index)
+        else:
+            add_slow(message)
+    columns, failed = check_columns(fast_values)
+    if failed:
+        slow += [messages[fast_index[i]] for i in failed]
+        failed_set = set(failed)
+        fast_index = [m for i, m in enumerate(fast_index) if i not in failed_set]
+    part_array = pa.array(partitions, pa.int32())
+    offset_array = pa.array(offsets, pa.int64())
+    fast = _fast_rows(columns, part_array, offset_array, fast_index)
+    slow_rows, letters = _decode_one_by_one(slow, max_message_bytes)
+    topic = (messages[0].topic() or "") if messages else ""
+    rows = pa.concat_tables([fast, slow_rows]) if slow_rows.num_rows else fast
+    produced = [m.timestamp()[1] for m in messages] if with_produce_times else []
+    return PurchaseBatch(rows, letters, _ranges(topic, part_array, offset_array), produced)
+
+
+def _ranges(topic: str, partitions: pa.Array, offsets: pa.Array) -> list[OffsetRange]:
+    bounds = (
+        pa.table({"p": partitions, "o": offsets})
+        .group_by("p")
+        .aggregate([("o", "min"), ("o", "max")])
+        .sort_by("p")
+        .to_pylist()
+    )
+    return [OffsetRange(topic, b["p"], b["o_min"], b["o_max"]) for b in bounds]
+
+
+def _fast_rows(
+    columns: list[pa.Array], partitions: pa.Array, offsets: pa.Array, index: list[int]
+) -> pa.Table:
+    if not columns:
+        return ROW_SCHEMA.empty_table()
+    take = pa.array(index, pa.int64())
+    seller = pa.nulls(len(index), pa.string())
+    return pa.Table.from_arrays(
+        [*columns, seller, partitions.take(take), offsets.take(take)], schema=ROW_SCHEMA
+    )
+
+
+def _decode_one_by_one(
+    messages: list[Message], max_message_bytes: int
+) -> tuple[pa.Table, list[DeadLetter]]:
+    rows: list[tuple[Any, ...]] = []
+    letters: list[DeadLetter] = []
+    for message in messages:
+        value = message.value()
+        if value is None:
+            letters.append(DeadLetter.of(message, "$: empty message (no value)"))
+            continue
+        if len(value) > max_message_bytes:
+            reason = f"$: message of {len(value)} bytes is over the limit of {max_message_bytes}"
+            letters.append(DeadLetter.of(message, reason))
+            continue
+        version = schema_version(message.headers())
+        row = decode_purchase(value, version)
+        if isinstance(row, str):
+            if value[:1] == _CONFLUENT_MAGIC and len(value) > 5:
+                schema_id = int.from_bytes(value[1:5], "big")
+                row = f"$: Confluent wire format (schema id {schema_id}) needs a schema registry"
+            else:
+                row = reject_reason(value, version, row)
+            letters.append(DeadLetter.of(message, row))
+            continue
+        rows.append((*row, message.partition(), message.offset()))
+    if not rows:
+        return ROW_SCHEMA.empty_table(), letters
+    columns = zip(*rows, strict=True)
+    arrays = [pa.array(values, type=f.type) for values, f in zip(columns, ROW_SCHEMA, strict=True)]
+    return pa.Table.from_arrays(arrays, schema=ROW_SCHEMA), letters

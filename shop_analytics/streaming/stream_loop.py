@@ -1,0 +1,115 @@
+"""The long-running path: a consumer group member that ingests until asked to stop.
+
+Several processes with the same group id share the topic's partitions; that is how the stream
+scales out against a ClickHouse server. With embedded chDB the process holds the data directory
+for its whole life (a session per batch would reopen chDB every half second), so a second
+process waits for the lock (``ClickHouseResource.lock_timeout_s``) and then stops with
+`ClickHouseLockTimeout`.
+
+Offsets are committed (offset + 1, synchronously) only after a batch is in both sinks and its
+dead letters are acknowledged. Batches are written before the next poll, so a rebalance never
+takes away a partition with rows in flight. A stop request (SIGTERM) is honoured between
+batches: the current batch is finished and committed first.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from confluent_kafka import Consumer, KafkaException, Message
+
+from shop_analytics.resources.clickhouse import ClickHouseResource
+from shop_analytics.resources.kafka import KafkaResource
+from shop_analytics.resources.lake import LakeResource
+from shop_analytics.streaming.config import IngestConfig
+from shop_analytics.streaming.dead_letters import DeadLetterWriter
+from shop_analytics.streaming.ingestor import BatchResult, Ingestor
+from shop_analytics.streaming.metrics import StreamMetrics
+
+logger = logging.getLogger("shop_analytics.stream")
+
+DEFAULT_GROUP_ID = "shop-analytics-stream"
+
+
+def run_stream(
+    kafka: KafkaResource,
+    clickhouse: ClickHouseResource,
+    lake: LakeResource,
+    *,
+    should_stop: Callable[[], bool],
+    group_id: str = DEFAULT_GROUP_ID,
+    instance_id: str | None = None,
+    config: IngestConfig | None = None,
+    log_interval_s: float = 10.0,
+    on_batch: Callable[[BatchResult], None] | None = None,
+) -> StreamMetrics:
+    """Consume ``kafka.purchases_topic`` in group ``group_id`` until ``should_stop()``.
+
+    ``instance_id`` makes the member static (``group.instance.id``): restarted under the same id
+    after a crash, it gets its partitions back at once instead of after the session timeout.
+    """
+    config = config or IngestConfig()
+    overrides: dict[str, object] = {
+        # Larger fetches: a batch of 50 k messages should not take 50 round trips.
+        "fetch.max.bytes": 64 * 1024 * 1024,
+        "max.partition.fetch.bytes": 8 * 1024 * 1024,
+        "queued.max.messages.kbytes": 256 * 1024,
+    }
+    if instance_id:
+        overrides["group.instance.id"] = instance_id
+    metrics = StreamMetrics(interval_s=log_interval_s)
+    logger.info(
+        "opening ClickHouse (%s); an embedded chDB waits up to %.0f s for another process",
+        "embedded chDB" if clickhouse.embedded else "server",
+        clickhouse.lock_timeout_s,
+    )
+    with clickhouse.session() as client:
+        consumer = kafka.consumer(group_id, **overrides)
+        producer = kafka.producer(**{"linger.ms": 5})
+        ingestor = Ingestor(
+            client, lake, DeadLetterWriter(producer, kafka.dead_letter_topic), config
+        )
+        try:
+            consumer.subscribe([kafka.purchases_topic])
+            logger.info("consuming %s as group %s", kafka.purchases_topic, group_id)
+            while not should_stop():
+                messages = _poll_batch(consumer, config)
+                if messages:
+                    result = ingestor.write_with_retries(messages, should_stop)
+                    _commit(consumer, result)
+                    metrics.record(result)
+                    if on_batch is not None:
+                        on_batch(result)
+                metrics.maybe_log(consumer)
+            metrics.maybe_log(consumer, force=True)
+            logger.info("stopped after %d messages", metrics.messages)
+        finally:
+            ingestor.close()
+            consumer.close()
+    return metrics
+
+
+def _poll_batch(consumer: Consumer, config: IngestConfig) -> list[Message]:
+    """Up to ``max_batch_messages``, returned after at most ``max_batch_wait_s``."""
+    batch = []
+    for message in consumer.consume(config.max_batch_messages, config.max_batch_wait_s):
+        error = message.error()
+        if error is None:
+            batch.append(message)
+        elif error.fatal():
+            raise KafkaException(error)
+        else:
+            # Transport errors while a broker restarts: librdkafka reconnects by itself.
+            logger.warning("kafka: %s", error.str())
+    return batch
+
+
+def _commit(consumer: Consumer, result: BatchResult) -> None:
+    try:
+        consumer.commit(offsets=[r.commit_position() for r in result.ranges], asynchronous=False)
+    except KafkaException as exc:
+        # The rows are written; an uncommitted batch is read again and written idempotently,
+        # and the next successful commit covers this one. Losing the group (a rebalance) or
+        # the coordinator (a broker restart) lands here.
+        logger.warning("offset commit failed, the batch will be re-read if needed: %s", exc)
