@@ -1,16 +1,54 @@
-"""The write API's application factory (gunicorn: ``api.app:create_app()``)."""
+"""The write API's application factory (gunicorn: ``api.app:create_app()``).
+
+Resources come from `shop_analytics.resources.build_resources`, configured by the same
+variables as the rest of the platform; the API's own settings are in `api.config`.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, request
+
+from api.backends import build_backends, default_resources
+from api.config import ApiConfig
+from api.docs import bp as docs_bp
+from api.errors import json_response, register_error_handlers
+from api.request_body import WRITE_METHODS, require_token
+from api.routes.common import EXTENSION_KEY
+from api.routes.people import clients, sellers
+from api.routes.products import bp as products_bp
+from api.routes.purchases import bp as purchases_bp
 
 
-def create_app() -> Flask:
-    app = Flask(__name__)
+def create_app(
+    config: ApiConfig | None = None, resources: Mapping[str, Any] | None = None
+) -> Flask:
+    """The Flask app; `config` and `resources` default to the environment's."""
+    config = config or ApiConfig.from_environment()
+    app = Flask(__name__, static_folder=None)
+    app.config.update(
+        MAX_CONTENT_LENGTH=config.max_body_bytes,
+        API_MAX_BATCH_ITEMS=config.max_batch_items,
+        API_RETRY_AFTER_S=config.retry_after_s,
+    )
+    # Nothing connects here: a worker starts even while Kafka, PostgreSQL or S3 is down, and
+    # answers 503 until they are back.
+    app.extensions[EXTENSION_KEY] = build_backends(config, resources or default_resources())
+
+    @app.before_request
+    def _authenticate() -> None:
+        # Only routed requests: an unknown path or method is a 404/405 whatever the token.
+        if request.method in WRITE_METHODS and request.url_rule is not None:
+            require_token(config.token)
 
     @app.get("/api/health")
-    def health() -> dict[str, str]:
+    def health() -> Any:
         """Liveness: the process answers."""
-        return {"status": "ok"}
+        return json_response({"status": "ok"})
 
+    for blueprint in (purchases_bp, products_bp, sellers, clients, docs_bp):
+        app.register_blueprint(blueprint)
+    register_error_handlers(app, config.retry_after_s)
     return app

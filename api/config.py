@@ -1,0 +1,49 @@
+"""The API's own settings: the only environment the API reads besides `shop_analytics.settings`.
+
+| variable | default | meaning |
+|---|---|---|
+| `API_TOKEN` | none (required) | bearer token that every write must carry |
+| `API_MAX_BODY_BYTES` | 1048576 | larger request bodies are refused with 413 |
+| `API_MAX_BATCH_ITEMS` | 1000 | purchases per `POST /api/purchases:batch` |
+| `API_KAFKA_TIMEOUT_S` | 5 | a purchase not acknowledged by Kafka within this is a 503 |
+| `API_RETRY_AFTER_S` | 5 | the Retry-After a 503 suggests |
+| `API_LAKE_TABLE` | products | the Delta table (under `LAKE_ROOT`) products are merged into |
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+class ConfigError(ValueError):
+    """A missing or malformed API setting."""
+
+
+@dataclass(frozen=True)
+class ApiConfig:
+    token: str
+    max_body_bytes: int = 1024 * 1024
+    max_batch_items: int = 1000
+    kafka_timeout_s: float = 5.0
+    retry_after_s: int = 5
+    products_table: str = "products"
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> ApiConfig:
+        env = os.environ if environ is None else environ
+        token = env.get("API_TOKEN", "")
+        if not token:
+            raise ConfigError("API_TOKEN is not set: the write API needs a bearer token")
+        try:
+            return cls(
+                token=token,
+                max_body_bytes=int(env.get("API_MAX_BODY_BYTES", cls.max_body_bytes)),
+                max_batch_items=int(env.get("API_MAX_BATCH_ITEMS", cls.max_batch_items)),
+                kafka_timeout_s=float(env.get("API_KAFKA_TIMEOUT_S", cls.kafka_timeout_s)),
+                retry_after_s=int(env.get("API_RETRY_AFTER_S", cls.retry_after_s)),
+                products_table=env.get("API_LAKE_TABLE", cls.products_table),
+            )
+        except ValueError as error:
+            raise ConfigError(f"malformed API setting: {error}") from None

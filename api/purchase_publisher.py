@@ -1,0 +1,140 @@
+"""One long-lived Kafka producer per worker process, and waiting for its acknowledgements.
+
+A producer per request would open broker connections and fetch metadata every time; one
+producer shared by the threads of a process batches concurrent purchases into the same
+requests. A background thread serves delivery callbacks (`poll`), so a request thread only
+waits on the futures of its own messages.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Sequence
+from functools import partial
+
+from confluent_kafka import KafkaError, Message, Producer
+
+from api.errors import BackendUnavailable
+from shop_analytics.contracts import SCHEMA_VERSION_HEADER
+from shop_analytics.resources.kafka import KafkaResource
+
+# How long produce() may wait for room in librdkafka's local queue before giving up.
+_QUEUE_FULL_WAIT_S = 1.0
+
+
+class PurchasePublisher:
+    """Publishes purchase messages to the purchases topic; `publish` returns once acknowledged."""
+
+    def __init__(self, kafka: KafkaResource, timeout_s: float) -> None:
+        self._kafka = kafka
+        self._timeout_s = timeout_s
+        self._lock = threading.Lock()
+        self._producer: Producer | None = None
+        self._pid = 0
+        self._running = True
+
+    @property
+    def topic(self) -> str:
+        return self._kafka.purchases_topic
+
+    def _get_producer(self) -> Producer:
+        # Created on first use in each process: gunicorn forks workers, and a librdkafka client
+        # does not survive a fork.
+        if self._producer is not None and self._pid == os.getpid():
+            return self._producer
+        with self._lock:
+            if self._producer is None or self._pid != os.getpid():
+                self._producer = self._kafka.producer(
+                    **{
+                        # Delivery fails (and the request answers 503) after the API's timeout,
+                        # not librdkafka's 5 minutes.
+                        "message.timeout.ms": int(self._timeout_s * 1000),
+                        # A short linger lets concurrent requests share a produce request.
+                        "linger.ms": 2,
+                        "log_level": 3,
+                    }
+                )
+                self._pid = os.getpid()
+                threading.Thread(
+                    target=self._serve_callbacks,
+                    args=(self._producer,),
+                    name="kafka-delivery",
+                    daemon=True,
+                ).start()
+            return self._producer
+
+    def _serve_callbacks(self, producer: Producer) -> None:
+        while self._running:
+            producer.poll(0.05)
+
+    def publish(self, messages: Sequence[tuple[bytes, bytes, str]]) -> list[str | None]:
+        """Send `(key, value, schema_version)` messages; wait for all of them at once.
+
+        Returns one entry per message: None when the broker acknowledged it, else the reason.
+        Raises BackendUnavailable when none could be delivered (the cluster is unreachable).
+        """
+        producer = self._get_producer()
+        deliveries = _Deliveries(len(messages))
+        for index, (key, value, version) in enumerate(messages):
+            self._produce(producer, key, value, version, partial(deliveries.done, index))
+        deliveries.wait(self._timeout_s + 1)
+        outcomes = deliveries.outcomes
+        if outcomes and all(outcome is not None for outcome in outcomes):
+            raise BackendUnavailable("Kafka", str(outcomes[0]))
+        return outcomes
+
+    def _produce(
+        self,
+        producer: Producer,
+        key: bytes,
+        value: bytes,
+        version: str,
+        done: partial[None],
+    ) -> None:
+        deadline = time.monotonic() + _QUEUE_FULL_WAIT_S
+        while True:
+            try:
+                producer.produce(
+                    self.topic,
+                    key=key,
+                    value=value,
+                    headers=[(SCHEMA_VERSION_HEADER, version.encode())],
+                    on_delivery=done,
+                )
+                return
+            except BufferError:
+                # The local queue is full (the broker is slow or away): wait for room, briefly.
+                if time.monotonic() > deadline:
+                    done("the local Kafka queue is full", None)
+                    return
+                time.sleep(0.01)
+
+    def close(self) -> None:
+        self._running = False
+        if self._producer is not None and self._pid == os.getpid():
+            self._producer.flush(self._timeout_s)
+
+
+class _Deliveries:
+    """The acknowledgements of one request's messages (a Future each costs more than a send)."""
+
+    def __init__(self, count: int) -> None:
+        self.outcomes: list[str | None] = ["no acknowledgement from Kafka in time"] * count
+        self._remaining = count
+        self._lock = threading.Lock()
+        self._all_done = threading.Event()
+        if count == 0:
+            self._all_done.set()
+
+    def done(self, index: int, error: KafkaError | str | None, _message: Message | None) -> None:
+        reason = error if isinstance(error, str) or error is None else error.str()
+        with self._lock:
+            self.outcomes[index] = reason
+            self._remaining -= 1
+            if self._remaining == 0:
+                self._all_done.set()
+
+    def wait(self, timeout_s: float) -> None:
+        self._all_done.wait(timeout_s)

@@ -1,0 +1,61 @@
+"""Reading a write request: bearer token, content type, size, then the contract model."""
+
+from __future__ import annotations
+
+import hmac
+from typing import TypeVar
+
+from flask import request
+from pydantic import BaseModel, ValidationError
+
+from api.errors import ApiError, validation_error
+from shop_analytics.contracts import FieldError, field_errors
+
+M = TypeVar("M", bound=BaseModel)
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def require_token(expected: str) -> None:
+    """401 unless the request carries `Authorization: Bearer <expected>`."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    # compare_digest on bytes: constant time, and no TypeError on non-ASCII input.
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        token.strip().encode("utf-8", "replace"), expected.encode()
+    ):
+        raise ApiError(
+            401,
+            "missing or invalid API token: send 'Authorization: Bearer <token>'",
+            headers={"WWW-Authenticate": 'Bearer realm="shop-analytics"'},
+        )
+
+
+def json_body() -> bytes:
+    """The raw body of a JSON request; 415 for another media type, 413 past the size limit."""
+    mimetype = request.mimetype
+    if mimetype != "application/json" and not mimetype.endswith("+json"):
+        raise ApiError(
+            415,
+            f"the body must be JSON (Content-Type: application/json), not {mimetype or 'none'}",
+        )
+    # Reading past MAX_CONTENT_LENGTH raises werkzeug's 413, answered as JSON by the handlers.
+    return request.get_data(cache=False)
+
+
+def parse_body(model: type[M]) -> M:
+    """The request body validated by `model` (unknown fields refused); 400 lists each bad field."""
+    try:
+        return model.model_validate_json(json_body())
+    except ValidationError as error:
+        raise validation_error(field_errors(error)) from None
+
+
+def reject_nul_text(values: dict[str, object]) -> None:
+    """400 for text PostgreSQL cannot store (it refuses the NUL character in any text column)."""
+    errors = [
+        FieldError(field=name, reason="Text must not contain the NUL character (\\u0000)")
+        for name, value in values.items()
+        if isinstance(value, str) and "\x00" in value
+    ]
+    if errors:
+        raise validation_error(errors)

@@ -1,0 +1,1 @@
+"""One blueprint per entity; `common` holds what they share."""
