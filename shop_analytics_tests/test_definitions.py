@@ -14,7 +14,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_every_system_has_a_resource() -> None:
-    assert set(defs.resources or {}) == {"postgres", "kafka", "lake", "clickhouse", "spark", "s3"}
+    expected = {"postgres", "kafka", "lake", "clickhouse", "spark", "s3", "reports"}
+    assert set(defs.resources or {}) == expected
 
 
 def test_secrets_are_read_at_launch_not_written_into_the_definitions() -> None:

@@ -1,0 +1,124 @@
+"""The daily batch for one day of 1 M purchases: stage, Spark batch, marts, report; seconds each.
+
+    .venv/bin/python bench/batch.py [--purchases 1000000] [--day 2025-01-15]
+
+Runs on the stack of SHOP_ANALYTICS_HOME / SHOP_ANALYTICS_PORT_BASE (started if needed). The
+purchases are written straight into the raw Delta table and the ClickHouse fact (what the
+ingestor would have written; Kafka is measured by the streaming bench), replacing that day's
+rows, so the bench can run again. The baseline is pandas computing the day's sales per category
+from the same purchases in memory: the least any batch has to do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from datetime import date
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from deltalake import DeltaTable, write_deltalake
+
+from shop_analytics import settings as settings_module
+from shop_analytics.assets import ALL_ASSETS
+from shop_analytics.contracts.clickhouse_ddl import clickhouse_purchases_ddl
+from shop_analytics.demo import plain_resources
+from shop_analytics.local import stack
+from shop_analytics.seed import DemoSpec, generate_demo_data
+from shop_analytics.seed.load import merge_products, upsert_rows
+from shop_analytics.streaming.lake_sink import RAW_PURCHASES_TABLE
+
+STEPS = {
+    "stage (delta-rs + PostgreSQL join)": ["purchase_records"],
+    "Spark batch (client + product metrics)": [
+        "client_metrics", "client_rfm", "product_stock", "product_metrics",
+    ],
+    "ClickHouse marts": [
+        "sales_daily", "category_revenue_daily", "top_products_daily", "seller_performance_daily",
+    ],
+    "report (plotly HTML)": ["sales_report"],
+}  # fmt: skip
+
+
+def land_purchases(resources: dict[str, Any], purchases: pd.DataFrame, day: str) -> None:
+    """The day's purchases in the raw Delta table and the ClickHouse fact, replacing old ones."""
+    lake = resources["lake"]
+    table = pa.Table.from_pandas(purchases, preserve_index=False)
+    stamps = table["timestamp"].cast(pa.timestamp("us", tz="UTC"))
+    table = table.set_column(table.schema.get_field_index("timestamp"), "timestamp", stamps)
+    table = table.append_column("_partition", pa.repeat(pa.scalar(0, pa.int32()), len(table)))
+    table = table.append_column("_offset", pa.array(range(len(table)), pa.int64()))
+    now = pa.scalar(time.time_ns() // 1000, pa.timestamp("us", tz="UTC"))
+    lake_rows = table.append_column("_ingested_at", pa.repeat(now, len(table))).append_column(
+        "date", pc.cast(stamps, pa.date32())
+    )
+    uri, options = lake.table_uri(RAW_PURCHASES_TABLE), lake.storage_options()
+    if lake.exists(RAW_PURCHASES_TABLE):
+        DeltaTable(uri, storage_options=options).delete(f"date = '{day}'")
+    write_deltalake(uri, lake_rows, mode="append", partition_by=["date"], storage_options=options)
+    fact = table.set_column(
+        table.schema.get_field_index("timestamp"), "timestamp",
+        stamps.cast(pa.timestamp("ms", tz="UTC")),
+    )  # fmt: skip
+    with resources["clickhouse"].session() as client:
+        client.command(clickhouse_purchases_ddl(if_not_exists=True).rstrip().rstrip(";"))
+        client.command(
+            "ALTER TABLE purchases DELETE WHERE toDate(timestamp) = %(day)s "
+            "SETTINGS mutations_sync = 2",
+            parameters={"day": day},
+        )
+        client.insert_arrow("purchases", fact)
+
+
+def pandas_baseline(purchases: pd.DataFrame, products: pd.DataFrame) -> float:
+    started = time.perf_counter()
+    lines = purchases.merge(products[["product_id", "category"]], on="product_id", how="left")
+    lines["amount"] = lines["quantity"] * lines["price"]
+    lines.groupby("category")["amount"].sum()
+    lines.groupby("client_id").agg(n=("purchase_id", "count"), revenue=("amount", "sum"))
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--purchases", type=int, default=1_000_000)
+    parser.add_argument("--day", default="2025-01-15")
+    args = parser.parse_args()
+    settings = settings_module.export_defaults()
+    stack.up(settings)
+    resources = plain_resources(settings)
+    spec = DemoSpec(
+        clients=50_000, sellers=100, products=2_000, purchases=args.purchases, days=1,
+        end_day=date.fromisoformat(args.day), seed=2025,
+    )  # fmt: skip
+
+    started = time.perf_counter()
+    data = generate_demo_data(spec)
+    upsert_rows(resources["postgres"], "sellers", data.sellers, "seller_id")
+    upsert_rows(resources["postgres"], "clients", data.clients, "client_id")
+    merge_products(resources["lake"], data.products)
+    land_purchases(resources, data.purchases, args.day)
+    print(f"setup (generate, sources, land {args.purchases:,} purchases): "
+          f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+
+    baseline = pandas_baseline(data.purchases, data.products)
+    total = 0.0
+    for step, selection in STEPS.items():
+        started = time.perf_counter()
+        result = dg.materialize(
+            ALL_ASSETS, selection=selection, partition_key=args.day, resources=resources
+        )
+        seconds = time.perf_counter() - started
+        assert result.success, step
+        total += seconds
+        print(f"{step:<42} {seconds:7.1f} s")
+    print(f"{'daily batch total':<42} {total:7.1f} s  ({args.purchases / total:,.0f} purchases/s)")
+    print(f"{'baseline: pandas aggregates in memory':<42} {baseline:7.1f} s  "
+          f"(batch = {total / baseline:.0f}x baseline)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+"""What every asset of the code location shares: the day partitions, owners and day windows."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import dagster as dg
+import pandas as pd
+
+# Purchases are bucketed by their UTC calendar day everywhere (stage, marts, report), the same
+# instant-to-day rule ClickHouse's toDate(timestamp) applies to the fact table's UTC column.
+DAILY = dg.DailyPartitionsDefinition(start_date="2025-01-01", timezone="UTC")
+
+# Single-run backfills: a range of days is one run, so Spark starts once for the whole range.
+SINGLE_RUN = dg.BackfillPolicy.single_run()
+
+DATA_OWNERS = ["team:data-platform"]
+ANALYTICS_OWNERS = ["team:analytics"]
+
+# Everything that opens a ClickHouse session runs in this pool; dagster.yaml limits it to one
+# op at a time, which is what embedded chDB (one process per data directory) needs.
+CLICKHOUSE_POOL = "clickhouse"
+
+
+def partition_days(context: dg.AssetExecutionContext) -> list[str]:
+    """The days (``YYYY-MM-DD``) a run covers: one, or a backfilled range."""
+    return list(context.partition_keys)
+
+
+def day_bounds(day: str) -> tuple[datetime, datetime]:
+    """The half-open UTC window ``[start, end)`` of ``day``."""
+    start = datetime.combine(date.fromisoformat(day), datetime.min.time(), tzinfo=UTC)
+    return start, start + timedelta(days=1)
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A small frame as a Markdown table (the UI renders it in the asset's metadata)."""
+    header = "| " + " | ".join(map(str, frame.columns)) + " |"
+    rule = "|" + "---|" * len(frame.columns)
+    rows = ["| " + " | ".join(map(str, row)) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *rows])

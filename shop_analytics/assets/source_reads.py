@@ -1,0 +1,71 @@
+"""Reading the sources as Arrow tables: clients and sellers (PostgreSQL), products and raw
+purchases (Delta)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import pyarrow as pa
+import pyarrow.dataset as ds
+from deltalake import DeltaTable
+from deltalake.exceptions import TableNotFoundError
+
+from shop_analytics.assets.lake_tables import PRODUCTS_SCHEMA, PRODUCTS_TABLE, RAW_PURCHASES_TABLE
+from shop_analytics.contracts.postgres_ddl import postgres_ddl
+from shop_analytics.resources import LakeResource, PostgresResource
+
+CLIENT_COLUMNS = ["client_id", "first_name", "last_name", "email"]
+PRODUCT_COLUMNS = ["product_id", "name", "category", "price", "seller_id"]
+
+
+def ensure_postgres_table(postgres: PostgresResource, table: str) -> int:
+    """Create ``table`` from the contract if missing; returns its row count."""
+    postgres.execute(postgres_ddl(table, if_not_exists=True))
+    return int(postgres.fetch(f"SELECT count(*) AS n FROM {table}")[0]["n"])
+
+
+def read_clients(postgres: PostgresResource, client_ids: Sequence[str]) -> pa.Table:
+    """The stage's client fields of the given ids (ids not in the table are simply absent)."""
+    ensure_postgres_table(postgres, "clients")
+    rows = postgres.fetch(
+        "SELECT client_id::text AS client_id, first_name, last_name, email FROM clients "
+        "WHERE client_id = ANY(%s::uuid[])",
+        (list(client_ids),),
+    )
+    schema = pa.schema([(name, pa.string()) for name in CLIENT_COLUMNS])
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def read_sellers(postgres: PostgresResource) -> pa.Table:
+    ensure_postgres_table(postgres, "sellers")
+    rows = postgres.fetch("SELECT seller_id::text AS seller_id, name FROM sellers")
+    return pa.Table.from_pylist(
+        rows, schema=pa.schema([("seller_id", pa.string()), ("name", pa.string())])
+    )
+
+
+def ensure_products_table(lake: LakeResource) -> int:
+    """Create the (empty) products table if missing; returns its Delta version."""
+    if not lake.exists(PRODUCTS_TABLE):
+        lake.write(PRODUCTS_TABLE, PRODUCTS_SCHEMA.empty_table(), mode="ignore")
+    return lake.version(PRODUCTS_TABLE)
+
+
+def read_products(lake: LakeResource, columns: list[str] | None = None) -> pa.Table:
+    if not lake.exists(PRODUCTS_TABLE):
+        return PRODUCTS_SCHEMA.empty_table().select(columns or PRODUCT_COLUMNS)
+    return lake.read(PRODUCTS_TABLE, columns=columns or PRODUCT_COLUMNS)
+
+
+def read_raw_purchases(lake: LakeResource, first: date, last: date) -> pa.Table | None:
+    """Raw purchases of the UTC days ``first``..``last``; None when nothing was ingested yet."""
+    try:
+        table = DeltaTable(
+            lake.table_uri(RAW_PURCHASES_TABLE), storage_options=lake.storage_options()
+        )
+    except TableNotFoundError:
+        return None
+    dataset = table.to_pyarrow_dataset()
+    # `date` is the table's partition column: the filter prunes to the days' files.
+    return dataset.to_table(filter=(ds.field("date") >= first) & (ds.field("date") <= last))

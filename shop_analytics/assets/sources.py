@@ -1,0 +1,51 @@
+"""Source assets: where clients, sellers, products and purchases come from.
+
+Materialising a source does not copy it: it makes sure the table exists (created from the
+contract) and records what it holds now, so the UI shows row counts and versions over time.
+"""
+
+import dagster as dg
+
+from shop_analytics.assets.common import DATA_OWNERS
+from shop_analytics.assets.lake_tables import PRODUCTS_TABLE
+from shop_analytics.assets.source_reads import (
+    ensure_postgres_table,
+    ensure_products_table,
+    read_products,
+)
+from shop_analytics.resources import LakeResource, PostgresResource
+
+
+@dg.asset(group_name="sources", owners=DATA_OWNERS, kinds={"postgres"})
+def clients(postgres: PostgresResource) -> dg.MaterializeResult:
+    """Registered clients of the store (PostgreSQL `clients`, spec section 3): name, e-mail,
+    address and registration date. One row per client_id."""
+    return dg.MaterializeResult(
+        metadata={"dagster/row_count": ensure_postgres_table(postgres, "clients")}
+    )
+
+
+@dg.asset(group_name="sources", owners=DATA_OWNERS, kinds={"postgres"})
+def sellers(postgres: PostgresResource) -> dg.MaterializeResult:
+    """Sellers who offer products in the store (PostgreSQL `sellers`): name and e-mail.
+    Products and purchases may name their seller (schema version 2)."""
+    return dg.MaterializeResult(
+        metadata={"dagster/row_count": ensure_postgres_table(postgres, "sellers")}
+    )
+
+
+@dg.asset(group_name="sources", owners=DATA_OWNERS, kinds={"delta", "s3"})
+def products(lake: LakeResource) -> dg.MaterializeResult:
+    """The product catalogue (Delta table `products` on S3, spec section 5): name, category,
+    list price, stock on hand and when the row last changed. Versioned: every change is a new
+    Delta version, and older versions stay readable."""
+    version = ensure_products_table(lake)
+    table = read_products(lake, columns=["product_id", "category"])
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": table.num_rows,
+            "delta_version": version,
+            "categories": len(set(table["category"].to_pylist())),
+            "table_uri": dg.MetadataValue.path(lake.table_uri(PRODUCTS_TABLE)),
+        }
+    )

@@ -1,0 +1,158 @@
+"""The whole graph on generated data: marts equal an independent pandas computation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from shop_analytics.demo import materialize_days
+from shop_analytics_tests.test_assets import expected_marts
+from shop_analytics_tests.test_assets.conftest import SPEC, Pipeline
+
+DAYS = SPEC.day_keys
+WINDOW = {"first": DAYS[0], "last": DAYS[-1]}
+
+
+def _query(pipeline: Pipeline, sql: str) -> pd.DataFrame:
+    with pipeline.resources["clickhouse"].session() as client:
+        return client.query_df(sql, parameters=WINDOW)
+
+
+def test_every_asset_and_check_succeeds(pipeline: Pipeline) -> None:
+    assert pipeline.result.success
+    checks = {c.check_name: c.passed for c in pipeline.result.get_asset_check_evaluations()}
+    assert checks == {
+        "every_record_has_known_client_and_product": True,
+        "marts_reconcile_with_stage": True,
+    }
+
+
+def _metadata(pipeline: Pipeline, asset: str) -> dict[str, Any]:
+    return next(
+        m.materialization.metadata
+        for m in pipeline.result.get_asset_materialization_events()
+        if m.asset_key.to_user_string() == asset
+    )
+
+
+def test_unknown_clients_and_products_are_kept_and_counted(pipeline: Pipeline) -> None:
+    known_clients = set(pipeline.data.clients["client_id"])
+    unknown = int((~pipeline.data.purchases["client_id"].isin(known_clients)).sum())
+    assert unknown > 0  # the spec makes some; the stage must keep them
+    stage = _metadata(pipeline, "purchase_records")
+    assert stage["unknown_client_records"].value == unknown
+    assert stage["dagster/row_count"].value == SPEC.purchases
+
+
+def test_sales_per_day_equal_pandas(pipeline: Pipeline) -> None:
+    expected = expected_marts.sales_daily(pipeline.data)
+    got = _query(
+        pipeline,
+        "SELECT toString(day) AS day, orders, units, revenue, clients FROM sales_daily "
+        "WHERE day BETWEEN %(first)s AND %(last)s ORDER BY day",
+    )
+    assert got["day"].tolist() == expected["day"].tolist() == DAYS
+    assert got["orders"].tolist() == expected["orders"].tolist()
+    assert got["units"].tolist() == expected["units"].tolist()
+    assert got["clients"].tolist() == expected["clients"].tolist()
+    assert got["revenue"].round(2).tolist() == expected["revenue"].round(2).tolist()
+
+
+def test_revenue_per_category_equals_pandas(pipeline: Pipeline) -> None:
+    expected = expected_marts.category_revenue(pipeline.data).sort_values(["day", "category"])
+    got = _query(
+        pipeline,
+        "SELECT toString(day) AS day, toString(category) AS category, units, revenue "
+        "FROM category_revenue_daily WHERE day BETWEEN %(first)s AND %(last)s "
+        "ORDER BY day, category",
+    )
+    assert got[["day", "category", "units"]].values.tolist() == (
+        expected[["day", "category", "units"]].values.tolist()
+    )
+    assert got["revenue"].round(2).tolist() == expected["revenue"].round(2).tolist()
+
+
+def test_sellers_and_top_products_equal_pandas(pipeline: Pipeline) -> None:
+    sellers = expected_marts.seller_revenue(pipeline.data)
+    got = _query(
+        pipeline,
+        "SELECT toString(day) AS day, toString(seller_id) AS seller_id, revenue "
+        "FROM seller_performance_daily WHERE day BETWEEN %(first)s AND %(last)s "
+        "AND seller_id IS NOT NULL ORDER BY day, seller_id",
+    )
+    assert got["revenue"].round(2).tolist() == (
+        sellers.sort_values(["day", "seller_id"])["revenue"].round(2).tolist()
+    )
+    lines = expected_marts.purchase_lines(pipeline.data)
+    best = lines[lines["day"] == DAYS[-1]].groupby("product_id")["amount"].sum().nlargest(10)
+    top = _query(
+        pipeline,
+        "SELECT toString(product_id) AS product_id, revenue FROM top_products_daily "
+        "WHERE day = %(last)s ORDER BY rank",
+    )
+    assert top["product_id"].tolist() == best.index.tolist()
+
+
+def test_client_metrics_in_postgres_equal_pandas(pipeline: Pipeline) -> None:
+    expected = expected_marts.client_totals(pipeline.data).set_index("client_id")
+    rows = pipeline.resources["postgres"].fetch(
+        "SELECT client_id::text AS client_id, order_count, revenue, rfm_segment "
+        "FROM client_metrics WHERE client_id = ANY(%s::uuid[])",
+        (expected.index.tolist(),),
+    )
+    got = pd.DataFrame(rows).set_index("client_id").loc[expected.index]
+    assert got["order_count"].tolist() == expected["order_count"].tolist()
+    assert got["revenue"].round(2).tolist() == expected["revenue"].round(2).tolist()
+    assert set(got["rfm_segment"]) <= {
+        "champions", "loyal", "new", "at_risk", "lost", "needs_attention",
+    }  # fmt: skip
+
+
+def test_stock_is_reduced_by_units_sold(pipeline: Pipeline) -> None:
+    products = pipeline.data.products.set_index("product_id")
+    sold = expected_marts.purchase_lines(pipeline.data).groupby("product_id")["quantity"].sum()
+    sold = sold[sold.index.isin(products.index)]
+    table = pipeline.resources["lake"].read("products", columns=["product_id", "available_stock"])
+    stock = table.to_pandas().set_index("product_id").loc[sold.index, "available_stock"]
+    expected = (products.loc[sold.index, "available_stock"] - sold).clip(lower=0)
+    assert stock.tolist() == expected.tolist()
+
+
+def test_report_is_written_and_linked(pipeline: Pipeline) -> None:
+    report = _metadata(pipeline, "sales_report")
+    page = Path(report["path"].value).read_text(encoding="utf-8")
+    assert "Revenue per day" in page and "Clients per RFM segment" in page
+    assert f"Sales report up to {DAYS[-1]}" in page
+    # The chart covers 30 days: other days the stack holds may show beside the generated ones.
+    assert report["days_shown"].value >= len(DAYS)
+
+
+@pytest.mark.parametrize("day", [DAYS[1]])
+def test_rematerialising_a_day_leaves_marts_and_stock_identical(
+    pipeline: Pipeline, day: str
+) -> None:
+    marts = ["sales_daily", "category_revenue_daily", "top_products_daily",
+             "seller_performance_daily"]  # fmt: skip
+
+    def snapshot() -> dict[str, list[tuple[object, ...]]]:
+        with pipeline.resources["clickhouse"].session() as client:
+            rows = {
+                mart: client.query(
+                    f"SELECT * FROM {mart} WHERE day = %(day)s ORDER BY ALL",
+                    parameters={"day": day},
+                ).result_rows
+                for mart in marts
+            }
+        stock = pipeline.resources["lake"].read(
+            "products", columns=["product_id", "available_stock"]
+        )
+        rows["stock"] = sorted(zip(*stock.to_pydict().values(), strict=True))
+        return rows
+
+    before = snapshot()
+    assert before["sales_daily"]
+    assert materialize_days(pipeline.resources, day, day).success
+    assert snapshot() == before
