@@ -12,15 +12,15 @@ from shop_analytics.local import stack as local_stack
 from shop_analytics.settings import Settings
 from shop_analytics_tests.homes import test_home
 
-TEST_HOME = test_home("test")
-TEST_PORT_BASE = "25000"
+# Set while pytest imports this file, before any test module: modules that fill in the embedded
+# defaults on import (shop_analytics.definitions) must see the test stack's home and ports.
+os.environ.setdefault("SHOP_ANALYTICS_HOME", str(test_home("test")))
+os.environ.setdefault("SHOP_ANALYTICS_PORT_BASE", "25000")
 
 
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Settings]:
     """The embedded stack for the test session; stopped at the end if this session started it."""
-    os.environ.setdefault("SHOP_ANALYTICS_HOME", str(TEST_HOME))
-    os.environ.setdefault("SHOP_ANALYTICS_PORT_BASE", TEST_PORT_BASE)
     settings = settings_module.export_defaults()
     already_running = all(s.status().running for s in local_stack.services(settings))
     local_stack.up(settings)

@@ -1,0 +1,3 @@
+from shop_analytics.cli import main
+
+main()

@@ -1,0 +1,45 @@
+"""`shop-analytics api`: serve the write API on the local stack."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from shop_analytics import settings as settings_module
+from shop_analytics.cli.runner import run_with_settings
+from shop_analytics.local import stack
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True)
+@click.option("--dev", is_flag=True, help="Flask's reloading dev server instead of gunicorn.")
+def api(host: str, port: int, dev: bool) -> None:
+    """Serve the write API (gunicorn with api/gunicorn.conf.py) on the local stack.
+
+    Writes need `Authorization: Bearer $API_TOKEN`; without API_TOKEN a random token is made
+    and printed. The document is at /api/openapi.json, the interactive page at /api/docs.
+    """
+    import secrets
+
+    def run(s: settings_module.Settings) -> None:
+        stack.up(s, echo=click.echo)
+        if not os.environ.get("API_TOKEN"):
+            os.environ["API_TOKEN"] = secrets.token_urlsafe(24)
+            click.echo(f"API_TOKEN={os.environ['API_TOKEN']}")
+        click.echo(f"API on http://{host}:{port}/api (docs: /api/docs)")
+        if dev:
+            from api.app import create_app
+
+            create_app().run(host=host, port=port, debug=True)
+            return
+        import api as api_package
+
+        config = os.path.join(os.path.dirname(api_package.__file__), "gunicorn.conf.py")
+        os.environ["API_BIND"] = f"{host}:{port}"
+        argv = [sys.executable, "-m", "gunicorn", "-c", config, "api.app:create_app()"]
+        os.execv(argv[0], argv)
+
+    run_with_settings(run)
