@@ -50,6 +50,11 @@ def ingest_config(ranges: list[tuple[str, int, int, int]]) -> dict[str, Any]:
     return {"ops": {INGEST_OP: {"config": {"ranges": offsets}}}}
 
 
+# Step events at INFO and up: the demo prints what each step did, not Dagster's DEBUG event
+# stream (the full log is in the Dagster UI).
+CONSOLE_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+
+
 def materialize_days(
     resources: dict[str, Any], first: str, last: str, instance: dg.DagsterInstance | None = None
 ) -> dg.ExecuteInProcessResult:
@@ -59,6 +64,7 @@ def materialize_days(
         selection=DAILY,
         resources=resources,
         instance=instance,
+        run_config=CONSOLE_LOGS,
         tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
     )
 
@@ -75,7 +81,7 @@ def run_pipeline(settings: Settings, spec: DemoSpec, echo: Echo = print, rate: f
     started = time.perf_counter()
     dg.materialize(
         [*ALL_ASSETS, *ALL_CHECKS], selection=SOURCES, resources=resources, instance=instance,
-        run_config=ingest_config(seeded.ranges),
+        run_config={**ingest_config(seeded.ranges), **CONSOLE_LOGS},
     )  # fmt: skip
     _step(echo, f"ingest {len(seeded.ranges)} offset ranges into ClickHouse and the lake", started)
 

@@ -135,6 +135,12 @@ class SparkResource(LazyPySparkResource):
     s3_region: str = Field(default="us-east-1")
     driver_memory: str = Field(default="1g")
     shuffle_partitions: int = Field(default=4)
+    log_level: str = Field(
+        default="ERROR",
+        description="Spark's own log level once the session is up. Its WARN lines repeat for "
+        "deliberate plans (the RFM quintiles rank every client in one window) and would drown "
+        "the run's log.",
+    )
     spark_config: dict[str, Any] = Field(
         default_factory=dict, description="Extra Spark options; they override the derived ones."
     )
@@ -178,6 +184,7 @@ class SparkResource(LazyPySparkResource):
                 # A local driver serves itself only: bind to loopback rather than guess a NIC.
                 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
             self._spark_session = _start_session(self.resolved_config(self.resolve_jars()))
+            self._spark_session.sparkContext.setLogLevel(self.log_level)
         session: SparkSession = self._spark_session
         return session
 
