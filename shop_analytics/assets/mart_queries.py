@@ -44,12 +44,15 @@ MART_SELECTS: Final[dict[str, str]] = {
         FROM day_purchases GROUP BY category
     """,
     "top_products_daily": """
-        SELECT day, toUInt8(rank) AS rank, product_id, name, category, units, revenue FROM (
+        SELECT day, toUInt8(position) AS rank, product_id, name, category, units, revenue FROM (
             SELECT toDate(%(day)s) AS day, product_id, any(name) AS name,
                    any(category) AS category, sum(quantity) AS units, sum(amount) AS revenue,
-                   row_number() OVER (ORDER BY revenue DESC, product_id) AS rank
+                   row_number() OVER (ORDER BY revenue DESC, product_id) AS position
             FROM day_purchases GROUP BY product_id
-        ) WHERE rank <= 10
+        )
+        -- Filter on the window's own number: an outer alias `rank` would be the UInt8, which
+        -- wraps at 256 and would let positions 256-266 back in as 0-10.
+        WHERE position <= 10
     """,
     "seller_performance_daily": """
         SELECT toDate(%(day)s) AS day, dp.seller_id AS seller_id,

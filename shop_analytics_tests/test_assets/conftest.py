@@ -17,8 +17,9 @@ from shop_analytics.seed.seeding import seed
 from shop_analytics.settings import Settings
 
 # Days of their own, far from the spec example's 2025-04-06 that other tests write.
+# Over 256 products sold a day, so that a rank stored in a small integer type cannot wrap.
 SPEC = DemoSpec(
-    clients=400, sellers=8, products=80, purchases=3_000, days=3,
+    clients=400, sellers=8, products=400, purchases=3_000, days=3,
     end_day=date(2025, 2, 12), unknown_share=0.01, seed=7,
 )  # fmt: skip
 
