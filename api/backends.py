@@ -10,7 +10,8 @@ from api.config import ApiConfig
 from api.pg_connections import PgConnections
 from api.pg_entities import PgEntity, PgEntityStore
 from api.product_store import ProductStore
-from api.purchase_intake import PurchaseIntake
+from api.published_marks import PublishedMarks
+from api.purchase_intake import ENTITY, PurchaseIntake
 from api.purchase_publisher import PurchasePublisher
 from shop_analytics import settings as settings_module
 from shop_analytics.contracts import Client, Seller, SellerWrite
@@ -34,6 +35,7 @@ CLIENTS = PgEntity(
 @dataclass
 class Backends:
     publisher: PurchasePublisher
+    marks: PublishedMarks
     purchases: PurchaseIntake
     products: ProductStore
     sellers: PgEntityStore
@@ -41,6 +43,7 @@ class Backends:
 
     def close(self) -> None:
         self.publisher.close()
+        self.marks.close()
 
 
 def default_resources() -> dict[str, Any]:
@@ -54,10 +57,14 @@ def build_backends(config: ApiConfig, resources: Mapping[str, Any]) -> Backends:
     postgres: PostgresResource = resources["postgres"]
     lake: LakeResource = resources["lake"]
     pg = PgConnections(postgres)
-    publisher = PurchasePublisher(kafka, timeout_s=config.kafka_timeout_s)
+    publisher = PurchasePublisher(
+        kafka, timeout_s=config.kafka_timeout_s, linger_ms=config.kafka_linger_ms
+    )
+    marks = PublishedMarks(pg, ENTITY)
     return Backends(
         publisher=publisher,
-        purchases=PurchaseIntake(pg, publisher),
+        marks=marks,
+        purchases=PurchaseIntake(pg, publisher, marks),
         products=ProductStore(lake, config.products_table),
         sellers=PgEntityStore(pg, SELLERS),
         clients=PgEntityStore(pg, CLIENTS),

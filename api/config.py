@@ -6,6 +6,7 @@
 | `API_MAX_BODY_BYTES` | 1048576 | larger request bodies are refused with 413 |
 | `API_MAX_BATCH_ITEMS` | 1000 | purchases per `POST /api/purchases:batch` |
 | `API_KAFKA_TIMEOUT_S` | 5 | a purchase not acknowledged by Kafka within this is a 503 |
+| `API_KAFKA_LINGER_MS` | 0 | the producer waits this long to send concurrent purchases together |
 | `API_RETRY_AFTER_S` | 5 | the Retry-After a 503 suggests |
 | `API_LAKE_TABLE` | products | the Delta table (under `LAKE_ROOT`) products are merged into |
 """
@@ -27,6 +28,7 @@ class ApiConfig:
     max_body_bytes: int = 1024 * 1024
     max_batch_items: int = 1000
     kafka_timeout_s: float = 5.0
+    kafka_linger_ms: float = 0.0
     retry_after_s: int = 5
     products_table: str = "products"
 
@@ -42,6 +44,7 @@ class ApiConfig:
                 max_body_bytes=int(env.get("API_MAX_BODY_BYTES", cls.max_body_bytes)),
                 max_batch_items=int(env.get("API_MAX_BATCH_ITEMS", cls.max_batch_items)),
                 kafka_timeout_s=float(env.get("API_KAFKA_TIMEOUT_S", cls.kafka_timeout_s)),
+                kafka_linger_ms=float(env.get("API_KAFKA_LINGER_MS", cls.kafka_linger_ms)),
                 retry_after_s=int(env.get("API_RETRY_AFTER_S", cls.retry_after_s)),
                 products_table=env.get("API_LAKE_TABLE", cls.products_table),
             )

@@ -14,3 +14,11 @@ worker_class = "gthread"
 threads = int(os.environ.get("API_THREADS", 8))
 timeout = int(os.environ.get("API_TIMEOUT_S", 30))
 accesslog = os.environ.get("API_ACCESS_LOG", "-") or None
+
+
+def worker_exit(server: object, worker: object) -> None:
+    """On a graceful stop: deliver what the producer holds and write the last published marks."""
+    app = getattr(worker, "wsgi", None)
+    backends = getattr(app, "extensions", {}).get("shop_analytics_api")
+    if backends is not None:
+        backends.close()

@@ -27,9 +27,10 @@ _QUEUE_FULL_WAIT_S = 1.0
 class PurchasePublisher:
     """Publishes purchase messages to the purchases topic; `publish` returns once acknowledged."""
 
-    def __init__(self, kafka: KafkaResource, timeout_s: float) -> None:
+    def __init__(self, kafka: KafkaResource, timeout_s: float, linger_ms: float = 0.0) -> None:
         self._kafka = kafka
         self._timeout_s = timeout_s
+        self._linger_ms = linger_ms
         self._lock = threading.Lock()
         self._producer: Producer | None = None
         self._pid = 0
@@ -51,8 +52,11 @@ class PurchasePublisher:
                         # Delivery fails (and the request answers 503) after the API's timeout,
                         # not librdkafka's 5 minutes.
                         "message.timeout.ms": int(self._timeout_s * 1000),
-                        # A short linger lets concurrent requests share a produce request.
-                        "linger.ms": 2,
+                        # No linger: every request waits for its acknowledgement, so lingering
+                        # only keeps threads waiting (measured: 2 ms cut single purchases/s by a
+                        # third). Purchases queued while a produce request is in flight still
+                        # leave together in the next one.
+                        "linger.ms": self._linger_ms,
                         "log_level": 3,
                     }
                 )

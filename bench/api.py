@@ -1,6 +1,7 @@
 """Throughput and latency of the write API under gunicorn, beside a trivial endpoint.
 
     .venv/bin/python bench/api.py [--duration 10] [--connections 8,32,64] [--batch 1000]
+        [--skip-batch]
 
 Needs the local stack (`shop-analytics up`, same SHOP_ANALYTICS_PORT_BASE) and `wrk`
 (apt-get install wrk). Starts gunicorn with api/gunicorn.conf.py on 127.0.0.1 (workers and
@@ -86,6 +87,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", default="8,32,64")
     parser.add_argument("--batch", type=int, default=1000, help="purchases per batch request")
+    parser.add_argument("--skip-batch", action="store_true", help="health and single only")
     args = parser.parse_args()
 
     settings = settings_module.export_defaults()
@@ -110,13 +112,15 @@ def main() -> None:
         for connections in [int(c) for c in args.connections.split(",")]:
             health = wrk(f"{base}/api/health", connections, args.duration, env, script=False)
             single = wrk(base, connections, args.duration, {**env, "BATCH": "0"}, script=True)
-            batch = wrk(base, min(connections, 8), args.duration,
-                        {**env, "BATCH": str(args.batch)}, script=True)  # fmt: skip
             rows = [
                 ("GET /api/health", connections, health, 1),
                 ("POST /api/purchases", connections, single, 1),
-                (f"POST :batch ({args.batch}/req)", min(connections, 8), batch, args.batch),
             ]
+            if not args.skip_batch:
+                batch = wrk(base, min(connections, 8), args.duration,
+                            {**env, "BATCH": str(args.batch)}, script=True)  # fmt: skip
+                rows.append((f"POST :batch ({args.batch}/req)", min(connections, 8), batch,
+                             args.batch))  # fmt: skip
             for name, conns, r, per in rows:
                 print(f"{name:<26}{conns:>6}{r['rps']:>10.0f}{r['p50']:>9.1f}{r['p99']:>9.1f}"
                       f"{r['errors']:>9}{r['rps'] * per:>10.0f}"

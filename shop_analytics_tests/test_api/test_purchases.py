@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
+from datetime import datetime
 from typing import Any
 
 import orjson
 from confluent_kafka import Message
 from flask.testing import FlaskClient
 
+from api.pg_connections import IDEMPOTENCY_DDL
+from api.purchase_reading import read_purchase
 from shop_analytics.contracts import SCHEMA_VERSION_HEADER
 from shop_analytics.resources.kafka import KafkaResource
 from shop_analytics_tests.test_api.conftest import AUTH, ApiPlace, new_id, purchase_body
@@ -81,6 +85,53 @@ def test_repeated_purchase_gets_the_first_answer_and_is_published_once(
     assert (first.status_code, again.status_code) == (200, 200)
     assert again.json == first.json
     assert len(_messages_with_keys(place, {body["purchase_id"]})) == 1
+
+
+def _published_at(place: ApiPlace, purchase_id: str, timeout_s: float = 30) -> datetime | None:
+    """The claim's published_at once it is set (it is written in the background), else None."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        rows = place.resources()["postgres"].fetch(
+            "SELECT published_at FROM api_idempotency WHERE entity = 'purchase' AND id = %s",
+            (purchase_id,),
+        )
+        assert len(rows) == 1, "every accepted purchase has its claim"
+        if rows[0]["published_at"] is not None or time.monotonic() > deadline:
+            found: datetime | None = rows[0]["published_at"]
+            return found
+        time.sleep(0.1)
+
+
+def test_accepted_purchase_is_marked_published(client: FlaskClient, place: ApiPlace) -> None:
+    body = purchase_body()
+    assert client.post("/api/purchases", json=body, headers=AUTH).status_code == 200
+    assert _published_at(place, body["purchase_id"]) is not None
+
+    # Once marked, a repeat is answered from the claim without a second message.
+    assert client.post("/api/purchases", json=body, headers=AUTH).status_code == 200
+    assert len(_messages_with_keys(place, {body["purchase_id"]})) == 1
+
+
+def test_claimed_but_unpublished_purchase_is_published_on_repeat(
+    client: FlaskClient, place: ApiPlace
+) -> None:
+    # What a worker that died between the claim and the acknowledgement leaves behind.
+    body = purchase_body()
+    message = read_purchase(orjson.dumps(body)).message
+    place.resources()["postgres"].execute(IDEMPOTENCY_DDL)
+    place.resources()["postgres"].execute(
+        "INSERT INTO api_idempotency (entity, id, body_sha256, response) "
+        "VALUES ('purchase', %s, %s, '{}')",
+        (body["purchase_id"], hashlib.sha256(message).digest()),
+    )
+
+    response = client.post("/api/purchases", json=body, headers=AUTH)
+
+    assert response.status_code == 200
+    assert response.json["status"] == "accepted"
+    (published,) = _messages_with_keys(place, {body["purchase_id"]})
+    assert published.value() == message
+    assert _published_at(place, body["purchase_id"]) is not None
 
 
 def test_same_id_with_another_body_is_a_conflict_and_not_published(
