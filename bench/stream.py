@@ -18,6 +18,7 @@ Also the cost of opening a chDB session, which is why the stream holds one for i
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import tempfile
@@ -147,6 +148,8 @@ def main() -> None:
 
     settings = settings_module.export_defaults()
     stack.up(settings, echo=lambda line: None)
+    # The machine is shared: the load beside the figures says how much they can be trusted.
+    print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     scratch = Path(tempfile.mkdtemp(prefix="bench-stream-"))
     try:
         place = h.new_place(settings, scratch / "throughput")
@@ -172,6 +175,7 @@ def main() -> None:
             f"produce->queryable at {args.rate:,.0f} events/s: p50 {p50 / 1000:.2f} s, "
             f"p99 {p99 / 1000:.2f} s over {n} events"
         )
+        print("load average at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

@@ -34,20 +34,20 @@ _NUMBER: Final = frozenset({int, float})
 _COLUMN_TYPES: Final = (_STR, _STR, _STR, _INT, _NUMBER, _STR)
 
 
-def check_columns(values: Sequence[tuple[Any, ...]]) -> tuple[list[pa.Array], list[int]]:
-    """Validate rows of the six REQUIRED values (in that order).
+def check_columns(columns: Sequence[Sequence[Any]]) -> tuple[list[pa.Array], list[int]]:
+    """Validate rows given as the six REQUIRED columns (in that order, equal lengths).
 
     Returns the columns of the rows that passed (purchase_id, client_id, product_id as lowercase
-    text, quantity int32, price float64, timestamp ms UTC), and the positions in ``values`` of
-    the rows that did not pass and need the per-message check.
+    text, quantity int32, price float64, timestamp ms UTC), and the positions of the rows that
+    did not pass and need the per-message check.
     """
-    if not values:
+    count = len(columns[0]) if columns else 0
+    if not count:
         return [], []
-    columns = list(zip(*values, strict=True))
     wrong_type = _wrong_types(columns)
     if wrong_type:
-        keep = [i for i in range(len(values)) if i not in wrong_type]
-        kept, rest = check_columns([values[i] for i in keep])
+        keep = [i for i in range(count) if i not in wrong_type]
+        kept, rest = check_columns([[column[i] for i in keep] for column in columns])
         return kept, sorted(wrong_type | {keep[i] for i in rest})
     try:
         ids = [pa.array(columns[i], pa.string()) for i in range(3)]
@@ -55,7 +55,7 @@ def check_columns(values: Sequence[tuple[Any, ...]]) -> tuple[list[pa.Array], li
         price = pa.array(columns[4], pa.float64())
         text_time = pa.array(columns[5], pa.string())
     except (OverflowError, pa.ArrowException):
-        return [], list(range(len(values)))  # e.g. an integer beyond 64 bits
+        return [], list(range(count))  # e.g. an integer beyond 64 bits
     ok = pc.and_(
         pc.and_(_matches(ids[0], _UUID), _matches(ids[1], _UUID)),
         pc.and_(_matches(ids[2], _UUID), _matches(text_time, _TIMESTAMP)),
@@ -67,7 +67,7 @@ def check_columns(values: Sequence[tuple[Any, ...]]) -> tuple[list[pa.Array], li
         # 2262, nanoseconds' range): then the per-message check sorts the batch out.
         nanos = pc.cast(pc.if_else(ok, text_time, "1970-01-01T00:00:00Z"), _NS)
     except pa.ArrowInvalid:
-        return [], list(range(len(values)))
+        return [], list(range(count))
     millis = pc.floor_temporal(nanos, unit="millisecond").cast(_MS)
     as_int = millis.cast(pa.int64())
     ok = pc.and_(
@@ -94,7 +94,7 @@ def _matches(column: pa.Array, pattern: str) -> pa.Array:
     return pc.match_substring_regex(column, pattern)
 
 
-def _wrong_types(columns: list[tuple[Any, ...]]) -> set[int]:
+def _wrong_types(columns: Sequence[Sequence[Any]]) -> set[int]:
     wrong: set[int] = set()
     for column, allowed in zip(columns, _COLUMN_TYPES, strict=True):
         # One pass in C for the usual all-good column; positions only when something is off.

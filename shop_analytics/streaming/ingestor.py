@@ -22,7 +22,7 @@ from shop_analytics.streaming.config import IngestConfig
 from shop_analytics.streaming.dead_letters import DeadLetterWriter
 from shop_analytics.streaming.lake_sink import RAW_PURCHASES_TABLE, LakeSink
 from shop_analytics.streaming.offset_ranges import OffsetRange
-from shop_analytics.streaming.purchase_batch import decode_batch
+from shop_analytics.streaming.purchase_batch import PurchaseBatch, decode_batch
 
 logger = logging.getLogger(__name__)
 
@@ -65,9 +65,16 @@ class Ingestor:
     def close(self) -> None:
         self._lake_thread.shutdown(wait=True)
 
+    def decode(self, messages: Sequence[Message]) -> PurchaseBatch:
+        """Validate ``messages``: the rows to write and the dead letters, not written yet."""
+        return decode_batch(messages, self.config.max_message_bytes, self.config.measure_latency)
+
     def write(self, messages: Sequence[Message]) -> BatchResult:
         """Decode, then write rows to both sinks and refused messages to the DLQ; all or raise."""
-        batch = decode_batch(messages, self.config.max_message_bytes, self.config.measure_latency)
+        return self.write_batch(self.decode(messages))
+
+    def write_batch(self, batch: PurchaseBatch) -> BatchResult:
+        """Rows to both sinks, refused messages to the DLQ; returns once all of it is done."""
         lake_write = self._lake_thread.submit(self.lake.write, batch.rows, batch.ranges)
         try:
             rows = self.clickhouse.write(batch.rows, batch.ranges)
@@ -83,10 +90,16 @@ class Ingestor:
         self, messages: Sequence[Message], should_stop: Callable[[], bool] = lambda: False
     ) -> BatchResult:
         """`write`, again after a failure (a sink restarting), up to ``write_attempts`` times."""
+        return self.write_batch_with_retries(self.decode(messages), should_stop)
+
+    def write_batch_with_retries(
+        self, batch: PurchaseBatch, should_stop: Callable[[], bool] = lambda: False
+    ) -> BatchResult:
+        """`write_batch`, again after a failure, up to ``write_attempts`` times in all."""
         attempt = 1
         while True:
             try:
-                return self.write(messages)
+                return self.write_batch(batch)
             except Exception as exc:
                 if attempt >= self.config.write_attempts or should_stop():
                     raise

@@ -48,9 +48,14 @@ class LakeSink:
         """Append the rows the table does not hold yet; returns how many were appended."""
         if rows.num_rows == 0:
             return 0
+        table = self._refreshed()  # once per write: a log lookup on S3 is a round trip
         keep = None
         for offset_range in ranges:
-            done = self.watermark(offset_range.topic, offset_range.partition)
+            if table is None:
+                break
+            done = table.transaction_version(
+                watermark_app_id(offset_range.topic, offset_range.partition)
+            )
             if done is None:
                 continue
             stale = pc.and_(
@@ -64,7 +69,7 @@ class LakeSink:
             return 0
         transactions = [Transaction(watermark_app_id(r.topic, r.partition), r.last) for r in ranges]
         write_deltalake(
-            self._table if self._table is not None else self.uri,
+            table if table is not None else self.uri,
             _lake_rows(rows),
             mode="append",
             partition_by=["date"],

@@ -82,17 +82,70 @@ def decode_batch(
     fast path does not pass, get the exact per-message check (`decoding.decode_purchase`).
     ``with_produce_times`` keeps each message's Kafka timestamp, for latency figures.
     """
+    part_array = pa.array([m.partition() for m in messages], pa.int32())
+    offset_array = pa.array([m.offset() for m in messages], pa.int64())
+    fast_index: list[int] | None = None  # None: every message is on the fast path
+    slow: list[Message] = []
+    columns = _plain_columns(messages, max_message_bytes)
+    if columns is None:
+        columns, fast_index, slow = _sort_messages(messages, max_message_bytes)
+    passed, failed = check_columns(columns)
+    if failed:
+        if fast_index is None:
+            fast_index = list(range(len(messages)))
+        slow += [messages[fast_index[i]] for i in failed]
+        failed_set = set(failed)
+        fast_index = [m for i, m in enumerate(fast_index) if i not in failed_set]
+    fast = _fast_rows(passed, part_array, offset_array, fast_index)
+    slow_rows, letters = _decode_one_by_one(slow, max_message_bytes)
+    topic = (messages[0].topic() or "") if messages else ""
+    rows = pa.concat_tables([fast, slow_rows]) if slow_rows.num_rows else fast
+    produced = [m.timestamp()[1] for m in messages] if with_produce_times else []
+    return PurchaseBatch(rows, letters, _ranges(topic, part_array, offset_array), produced)
+
+
+def _plain_columns(messages: Sequence[Message], max_message_bytes: int) -> list[list[Any]] | None:
+    """The six REQUIRED columns if every message is a plain purchase object, else None.
+
+    The usual batch, in passes that each run in C (``map``): no Python code per message except
+    for messages with headers. Anything unusual (an empty, oversized or non-JSON value, another
+    set of keys, an unknown schema version) returns None and `_sort_messages` sorts the batch
+    message by message. The values themselves are judged later, by `check_columns`.
+    """
+    if not messages:
+        return None
+    # Any: a None value makes len() or loads() raise TypeError, which is caught below.
+    values: list[Any] = [m.value() for m in messages]
+    try:
+        if max(map(len, values)) > max_message_bytes:
+            return None
+        objects = list(map(loads, values))
+    except (TypeError, JSONDecodeError):  # a message without a value, or not JSON
+        return None
+    # Exactly six keys, and (below) each of the six present: exactly FAST_KEYS.
+    if set(map(type, objects)) != {dict} or set(map(len, objects)) != {len(REQUIRED)}:
+        return None
+    headers = [m.headers() for m in messages]
+    if any(headers) and not all(
+        h is None or schema_version(h) in FIELDS_BY_VERSION for h in headers
+    ):
+        return None
+    try:
+        return [list(map(itemgetter(name), objects)) for name in REQUIRED]
+    except KeyError:
+        return None
+
+
+def _sort_messages(
+    messages: Sequence[Message], max_message_bytes: int
+) -> tuple[list[list[Any]], list[int], list[Message]]:
+    """Message by message: columns of the plain ones, their positions, and all the others."""
     fast_values: list[tuple[Any, ...]] = []
     fast_index: list[int] = []
     slow: list[Message] = []
-    partitions: list[int | None] = []
-    offsets: list[int | None] = []
-    # Bound methods fetched once: this loop runs for every message of the stream.
-    add_partition, add_offset, add_fast = partitions.append, offsets.append, fast_values.append
-    add_index, add_slow = fast_index.append, slow.append
+    # Bound methods fetched once: this loop runs for every message of a mixed batch.
+    add_fast, add_index, add_slow = fast_values.append, fast_index.append, slow.append
     for index, message in enumerate(messages):
-        add_partition(message.partition())
-        add_offset(message.offset())
         value = message.value()
         headers = message.headers()
         if (
@@ -100,7 +153,7 @@ def decode_batch(
             or len(value) > max_message_bytes
             or (headers is not None and schema_version(headers) not in FIELDS_BY_VERSION)
         ):
-            add_slow(message)  # checked and explained one by one below
+            add_slow(message)  # checked and explained one by one later
             continue
         try:
             obj = loads(value)
@@ -112,19 +165,8 @@ def decode_batch(
             add_index(index)
         else:
             add_slow(message)
-    columns, failed = check_columns(fast_values)
-    if failed:
-        slow += [messages[fast_index[i]] for i in failed]
-        failed_set = set(failed)
-        fast_index = [m for i, m in enumerate(fast_index) if i not in failed_set]
-    part_array = pa.array(partitions, pa.int32())
-    offset_array = pa.array(offsets, pa.int64())
-    fast = _fast_rows(columns, part_array, offset_array, fast_index)
-    slow_rows, letters = _decode_one_by_one(slow, max_message_bytes)
-    topic = (messages[0].topic() or "") if messages else ""
-    rows = pa.concat_tables([fast, slow_rows]) if slow_rows.num_rows else fast
-    produced = [m.timestamp()[1] for m in messages] if with_produce_times else []
-    return PurchaseBatch(rows, letters, _ranges(topic, part_array, offset_array), produced)
+    columns = [list(column) for column in zip(*fast_values, strict=True)]
+    return columns, fast_index, slow
 
 
 def _ranges(topic: str, partitions: pa.Array, offsets: pa.Array) -> list[OffsetRange]:
@@ -139,15 +181,16 @@ def _ranges(topic: str, partitions: pa.Array, offsets: pa.Array) -> list[OffsetR
 
 
 def _fast_rows(
-    columns: list[pa.Array], partitions: pa.Array, offsets: pa.Array, index: list[int]
+    columns: list[pa.Array], partitions: pa.Array, offsets: pa.Array, index: list[int] | None
 ) -> pa.Table:
+    """``index``: the message position of each row; None when the rows are all the messages."""
     if not columns:
         return ROW_SCHEMA.empty_table()
-    take = pa.array(index, pa.int64())
-    seller = pa.nulls(len(index), pa.string())
-    return pa.Table.from_arrays(
-        [*columns, seller, partitions.take(take), offsets.take(take)], schema=ROW_SCHEMA
-    )
+    if index is not None:
+        take = pa.array(index, pa.int64())
+        partitions, offsets = partitions.take(take), offsets.take(take)
+    seller = pa.nulls(len(columns[0]), pa.string())
+    return pa.Table.from_arrays([*columns, seller, partitions, offsets], schema=ROW_SCHEMA)
 
 
 def _decode_one_by_one(

@@ -7,9 +7,10 @@ process waits for the lock (``ClickHouseResource.lock_timeout_s``) and then stop
 `ClickHouseLockTimeout`.
 
 Offsets are committed (offset + 1, synchronously) only after a batch is in both sinks and its
-dead letters are acknowledged. Batches are written before the next poll, so a rebalance never
-takes away a partition with rows in flight. A stop request (SIGTERM) is honoured between
-batches: the current batch is finished and committed first.
+dead letters are acknowledged. The sinks of one batch run in a writer thread while the next
+batch is consumed and validated (`write_pipeline`, depth one); the rebalance callback waits for
+that write and commits it before partitions are revoked. A stop request (SIGTERM) is honoured
+between batches: the batch in flight and the one just read are written and committed first.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from shop_analytics.streaming.config import IngestConfig
 from shop_analytics.streaming.dead_letters import DeadLetterWriter
 from shop_analytics.streaming.ingestor import BatchResult, Ingestor
 from shop_analytics.streaming.metrics import StreamMetrics
+from shop_analytics.streaming.write_pipeline import WritePipeline
 
 logger = logging.getLogger("shop_analytics.stream")
 
@@ -70,21 +72,31 @@ def run_stream(
         ingestor = Ingestor(
             client, lake, DeadLetterWriter(producer, kafka.dead_letter_topic), config
         )
+
+        def written(result: BatchResult) -> None:
+            _commit(consumer, result)
+            metrics.record(result)
+            if on_batch is not None:
+                on_batch(result)
+
+        pipeline = WritePipeline(ingestor, written, should_stop)
         try:
-            consumer.subscribe([kafka.purchases_topic])
+            consumer.subscribe([kafka.purchases_topic], on_revoke=pipeline.on_revoke)
             logger.info("consuming %s as group %s", kafka.purchases_topic, group_id)
             while not should_stop():
                 messages = _poll_batch(consumer, config)
-                if messages:
-                    result = ingestor.write_with_retries(messages, should_stop)
-                    _commit(consumer, result)
-                    metrics.record(result)
-                    if on_batch is not None:
-                        on_batch(result)
+                batch = ingestor.decode(messages) if messages else None
+                del messages  # the Message objects are done with; the batch holds what counts
+                if batch is None:
+                    pipeline.settle()
+                else:
+                    pipeline.submit(batch)
                 metrics.maybe_log(consumer)
+            pipeline.settle()
             metrics.maybe_log(consumer, force=True)
             logger.info("stopped after %d messages", metrics.messages)
         finally:
+            pipeline.close()
             ingestor.close()
             consumer.close()
     return metrics
@@ -92,8 +104,12 @@ def run_stream(
 
 def _poll_batch(consumer: Consumer, config: IngestConfig) -> list[Message]:
     """Up to ``max_batch_messages``, returned after at most ``max_batch_wait_s``."""
+    messages = consumer.consume(config.max_batch_messages, config.max_batch_wait_s)
+    # The usual batch has no error event in it: one pass in C to see that.
+    if not any(map(Message.error, messages)):
+        return messages
     batch = []
-    for message in consumer.consume(config.max_batch_messages, config.max_batch_wait_s):
+    for message in messages:
         error = message.error()
         if error is None:
             batch.append(message)
