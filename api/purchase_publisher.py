@@ -119,6 +119,9 @@ class PurchasePublisher:
         self._running = False
         if self._producer is not None and self._pid == os.getpid():
             self._producer.flush(self._timeout_s)
+        # Dropping the last reference destroys the client; kept, its threads would go on
+        # reconnecting to a cluster this process is done with.
+        self._producer = None
 
 
 class _Deliveries:
