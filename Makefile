@@ -34,8 +34,11 @@ format: setup
 typecheck: setup
 	$(BIN)/mypy $(CODE)
 
-# Every benchmark under bench/, one after the other; each prints its figures.
-bench: setup
+# Every benchmark under bench/, one after the other; each prints its figures. The API's load
+# generator, wrk, comes from Debian.
+bench: up
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk; } \
+	  || { echo "bench: wrk is needed: apt-get install wrk" >&2; exit 1; }
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 ui: setup
