@@ -4,7 +4,6 @@ import dagster as dg
 
 from shop_analytics import settings
 from shop_analytics.assets import ALL_ASSETS, ALL_CHECKS
-from shop_analytics.assets.report_files import ReportsFolder
 from shop_analytics.jobs import JOBS
 from shop_analytics.resources import build_resources
 from shop_analytics.schedules import SCHEDULES
@@ -15,16 +14,11 @@ from shop_analytics.sensors import SENSORS
 settings.export_defaults()
 
 
-def all_resources() -> dict[str, object]:
-    """The resources of the code location, with the reports folder beside the systems."""
-    return {**build_resources(), "reports": ReportsFolder(home=dg.EnvVar("SHOP_ANALYTICS_HOME"))}
-
-
 defs = dg.Definitions(
     assets=ALL_ASSETS,
     asset_checks=ALL_CHECKS,
     jobs=JOBS,
     schedules=SCHEDULES,
     sensors=SENSORS,
-    resources=all_resources(),
+    resources=build_resources(),
 )

@@ -20,7 +20,6 @@ from dagster._core.storage.tags import (
 
 from shop_analytics.assets import ALL_ASSETS, ALL_CHECKS
 from shop_analytics.assets.purchases import INGEST_OP
-from shop_analytics.assets.report_files import ReportsFolder
 from shop_analytics.local.dagster_home import prepare_dagster_home
 from shop_analytics.resources import build_resources
 from shop_analytics.seed import DemoSpec
@@ -36,11 +35,7 @@ DAILY = ["purchase_records", "client_metrics", "client_rfm", "product_stock", "p
 
 def plain_resources(settings: Settings) -> dict[str, Any]:
     """The code location's resources with the environment's values filled in."""
-    values = settings.as_environment()
-    return {
-        **build_resources(values.__getitem__),
-        "reports": ReportsFolder(home=str(settings.home)),
-    }
+    return build_resources(settings.as_environment().__getitem__)
 
 
 def ingest_config(ranges: list[tuple[str, int, int, int]]) -> dict[str, Any]:

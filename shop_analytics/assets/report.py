@@ -11,8 +11,8 @@ from shop_analytics.assets.common import (
     partition_days,
 )
 from shop_analytics.assets.report_charts import render_report
-from shop_analytics.assets.report_files import ReportsFolder
 from shop_analytics.resources import ClickHouseResource
+from shop_analytics.resources.reports import ReportsFolder
 
 WINDOW_DAYS = 30
 QUERIES = {

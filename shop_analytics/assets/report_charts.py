@@ -7,7 +7,7 @@ import html
 import pandas as pd
 import plotly.express as px
 
-from shop_analytics.assets.report_files import PLOTLY_JS
+from shop_analytics.resources.reports import PLOTLY_JS
 
 
 def render_report(

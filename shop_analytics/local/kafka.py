@@ -91,9 +91,7 @@ class KafkaService(LocalService):
             raise ServiceError("Kafka's jars come from Maven Central: apt-get install maven")
 
     def start(self) -> None:
-        for port in (self.port, self.controller_port):
-            if port_open(port):
-                raise ServiceError(f"kafka: port {port} is taken by another process")
+        self.ensure_startable(self.port, self.controller_port)
         classpath = os.pathsep.join(map(str, resolve_jars(POM, self.root)))
         self._write_config()
         self._format_storage(classpath)

@@ -21,7 +21,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
-from shop_analytics.local.process import ServiceError, port_open, wait_until
+from shop_analytics.local.process import ServiceError, wait_until
 from shop_analytics.local.service import LocalService, Status
 
 # The version the project is tested with comes first; any other installed one is a fallback.
@@ -96,15 +96,7 @@ class PostgresService(LocalService):
         self.check_prerequisites()
         bindir = find_bindir()
         assert bindir is not None  # checked just above
-        if (pid := self.process.pid()) is not None:
-            raise ServiceError(f"postgres: already running (pid {pid})")
-        # Without this check the readiness probe below would take somebody else's server on
-        # our port for ours (while ours exits on the busy port).
-        if port_open(self.port):
-            raise ServiceError(
-                f"postgres: port {self.port} is already in use by another process "
-                "(move SHOP_ANALYTICS_PORT_BASE or stop that process)"
-            )
+        self.ensure_startable(self.port)
         self._prepare_dirs()
         if not (self.data_dir / "PG_VERSION").exists():
             self._initdb(bindir)

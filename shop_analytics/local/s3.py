@@ -13,7 +13,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from shop_analytics.local.process import ServiceError, port_open, wait_until
+from shop_analytics.local.process import ServiceError, wait_until
 from shop_analytics.local.service import LocalService, Status
 from shop_analytics.settings import Settings
 
@@ -78,15 +78,7 @@ class S3Service(LocalService):
         self.check_prerequisites()
         weed = find_weed()
         assert weed is not None  # checked just above
-        if (pid := self.process.pid()) is not None:
-            raise ServiceError(f"s3: already running (pid {pid})")
-        # Without this check the readiness probe below would take somebody else's server on
-        # our port for ours (while weed itself exits on the busy port).
-        if port_open(self.port):
-            raise ServiceError(
-                f"s3: port {self.port} is already in use by another process "
-                "(move SHOP_ANALYTICS_PORT_BASE or stop that process)"
-            )
+        self.ensure_startable(self.port)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ)
         # weed mini creates its one S3 identity from these variables.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-from shop_analytics.local.process import ManagedProcess
+from shop_analytics.local.process import ManagedProcess, ServiceError, port_open
 from shop_analytics.settings import Settings
 
 
@@ -47,6 +47,21 @@ class LocalService(ABC):
     @abstractmethod
     def provision(self) -> None:
         """Create what the project needs on the server (database, bucket, topics); idempotent."""
+
+    def ensure_startable(self, *ports: int) -> None:
+        """Refuse to start twice, or on a port another process holds.
+
+        Without the port check a readiness probe would take somebody else's server on our port
+        for ours, while ours exits on the busy port.
+        """
+        if (pid := self.process.pid()) is not None:
+            raise ServiceError(f"{self.system}: already running (pid {pid})")
+        for port in ports:
+            if port_open(port):
+                raise ServiceError(
+                    f"{self.system}: port {port} is already in use by another process "
+                    "(move SHOP_ANALYTICS_PORT_BASE or stop that process)"
+                )
 
     def stop(self) -> bool:
         return self.process.stop()

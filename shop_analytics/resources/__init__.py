@@ -16,6 +16,7 @@ from shop_analytics.resources.clickhouse import ClickHouseResource
 from shop_analytics.resources.kafka import KafkaResource
 from shop_analytics.resources.lake import LakeResource
 from shop_analytics.resources.postgres import PostgresResource
+from shop_analytics.resources.reports import ReportsFolder
 from shop_analytics.resources.spark import SparkResource
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "KafkaResource",
     "LakeResource",
     "PostgresResource",
+    "ReportsFolder",
     "SparkResource",
     "build_resources",
 ]
@@ -64,6 +66,7 @@ def build_resources(value: Callable[[str], Any] = dg.EnvVar) -> dict[str, Any]:
             s3_secret_access_key=s3_secret,
             s3_region=s3_region,
         ),
+        "reports": ReportsFolder(home=value("SHOP_ANALYTICS_HOME")),
         "s3": S3Resource(
             endpoint_url=s3_endpoint,
             aws_access_key_id=s3_key,

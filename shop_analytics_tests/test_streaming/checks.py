@@ -21,5 +21,9 @@ def assert_exactly_once(place: StreamPlace, wanted: set[str]) -> int:
     )
     lake_ids = r["lake"].read(RAW_PURCHASES_TABLE, columns=["purchase_id"])["purchase_id"]
     lake = Counter(lake_ids.to_pylist())
-    assert set(lake) == wanted and max(lake.values()) == 1, "the lake lost or doubled rows"
+    doubled = sum(1 for n in lake.values() if n > 1)
+    assert set(lake) == wanted and not doubled, (
+        f"the lake lost {len(wanted - set(lake))}, doubled {doubled}, "
+        f"gained {len(set(lake) - wanted)} purchase_ids"
+    )
     return int(raw_count) - len(wanted)

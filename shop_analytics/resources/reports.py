@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
-from plotly.offline import get_plotlyjs
 from pydantic import Field
 
 PLOTLY_JS = "plotly.min.js"
@@ -26,6 +25,9 @@ class ReportsFolder(dg.ConfigurableResource):
         folder.mkdir(parents=True, exist_ok=True)
         script = folder / PLOTLY_JS
         if not script.exists():
+            # Imported here: the API and the stream build every resource and never draw.
+            from plotly.offline import get_plotlyjs
+
             tmp = script.with_suffix(".tmp")
             tmp.write_text(get_plotlyjs())
             tmp.replace(script)
