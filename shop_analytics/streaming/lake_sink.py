@@ -50,6 +50,14 @@ class LakeSink:
             return 0
         table = self._refreshed()  # once per write: a log lookup on S3 is a round trip
         keep = None
+        # What each partition's watermark becomes. A replay may end below the recorded one
+        # (a restart resumes from the committed offset, behind what the lake already holds):
+        # the watermark must never move back, or the rows between would be appended twice.
+        watermarks: dict[tuple[str, int], int] = {}
+        for r in ranges:
+            watermarks[r.topic, r.partition] = max(
+                watermarks.get((r.topic, r.partition), -1), r.last
+            )
         for offset_range in ranges:
             if table is None:
                 break
@@ -58,6 +66,8 @@ class LakeSink:
             )
             if done is None:
                 continue
+            key = (offset_range.topic, offset_range.partition)
+            watermarks[key] = max(watermarks[key], done)
             stale = pc.and_(
                 pc.equal(rows["_partition"], offset_range.partition),
                 pc.less_equal(rows["_offset"], done),
@@ -67,7 +77,10 @@ class LakeSink:
             rows = rows.filter(keep)
         if rows.num_rows == 0:
             return 0
-        transactions = [Transaction(watermark_app_id(r.topic, r.partition), r.last) for r in ranges]
+        transactions = [
+            Transaction(watermark_app_id(topic, partition), last)
+            for (topic, partition), last in watermarks.items()
+        ]
         write_deltalake(
             table if table is not None else self.uri,
             _lake_rows(rows),
