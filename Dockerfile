@@ -6,7 +6,8 @@ WORKDIR /opt/shop_analytics
 COPY pyproject.toml constraints.txt README.md ./
 COPY shop_analytics ./shop_analytics
 COPY api ./api
-RUN pip install --no-cache-dir -c constraints.txt .
+# Editable: `dg.load_from_defs_folder` finds the project (pyproject.toml) from the package.
+RUN pip install --no-cache-dir -c constraints.txt -e .
 COPY dagster.yaml workspace.yaml ./
 ENV DAGSTER_HOME=/opt/dagster/home DAGSTER_PG_HOST=postgres
 RUN shop-analytics dagster-home

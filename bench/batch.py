@@ -23,9 +23,9 @@ import pyarrow.compute as pc
 from deltalake import DeltaTable, write_deltalake
 
 from shop_analytics import settings as settings_module
-from shop_analytics.assets import ALL_ASSETS
+from shop_analytics.cli.demo import plain_resources
 from shop_analytics.contracts.clickhouse_ddl import clickhouse_purchases_ddl
-from shop_analytics.demo import plain_resources
+from shop_analytics.definitions import ASSETS_AND_CHECKS
 from shop_analytics.local import stack
 from shop_analytics.seed import DemoSpec, generate_demo_data
 from shop_analytics.seed.load import merge_products, upsert_rows
@@ -109,7 +109,7 @@ def main() -> None:
     for step, selection in STEPS.items():
         started = time.perf_counter()
         result = dg.materialize(
-            ALL_ASSETS, selection=selection, partition_key=args.day, resources=resources
+            ASSETS_AND_CHECKS, selection=selection, partition_key=args.day, resources=resources
         )
         seconds = time.perf_counter() - started
         assert result.success, step

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from shop_analytics.cli.roundtrip import run_roundtrip
 from shop_analytics.contracts.purchase import SPEC_EXAMPLE
 from shop_analytics.resources import build_resources
-from shop_analytics.roundtrip import run_roundtrip
 from shop_analytics.settings import Settings
 
 

@@ -66,8 +66,8 @@ def _demo_spec(
 @_demo_spec_options
 def demo(rate: float, **spec_options: Any) -> None:
     """The whole pipeline on the local stack: seed, stream, ingest, stage, Spark, marts, report."""
-    from shop_analytics.demo import run_pipeline
-    from shop_analytics.demo_summary import print_summary
+    from shop_analytics.cli.demo import run_pipeline
+    from shop_analytics.cli.summary import print_summary
 
     def run(s: settings_module.Settings) -> None:
         stack.up(s, echo=click.echo)
@@ -82,7 +82,7 @@ def demo(rate: float, **spec_options: Any) -> None:
 @_demo_spec_options
 def seed(rate: float, **spec_options: Any) -> None:
     """Demo clients and sellers (PostgreSQL), products (Delta) and purchases (Kafka)."""
-    from shop_analytics.demo import plain_resources
+    from shop_analytics.cli.demo import plain_resources
     from shop_analytics.seed.seeding import seed as seed_demo
 
     def run(s: settings_module.Settings) -> None:
@@ -98,7 +98,7 @@ def seed(rate: float, **spec_options: Any) -> None:
 @click.option("--days", default=7, show_default=True, help="How many days to summarise.")
 def report(days: int) -> None:
     """Revenue per day and top categories from the marts, and where the HTML report is."""
-    from shop_analytics.demo_summary import print_summary, recent_days
+    from shop_analytics.cli.summary import print_summary, recent_days
 
     def run(s: settings_module.Settings) -> None:
         print_summary(s, recent_days(s, days), None, echo=click.echo)

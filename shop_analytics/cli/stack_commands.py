@@ -37,7 +37,7 @@ def status() -> None:
 @click.command("check-stack")
 def check_stack() -> None:
     """Bring the stack up and do a round trip through every system, printing each step."""
-    from shop_analytics.roundtrip import run_roundtrip
+    from shop_analytics.cli.roundtrip import run_roundtrip
 
     def run(s: settings_module.Settings) -> None:
         stack.up(s, echo=click.echo)

@@ -8,9 +8,9 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 
-from shop_analytics.assets.lake_tables import PRODUCTS_SCHEMA, PRODUCTS_TABLE
 from shop_analytics.contracts.postgres_ddl import postgres_ddl
 from shop_analytics.resources import LakeResource, PostgresResource
+from shop_analytics.tables.lake import PRODUCTS_SCHEMA, PRODUCTS_TABLE
 
 
 def upsert_rows(postgres: PostgresResource, table: str, frame: pd.DataFrame, key: str) -> int:

@@ -14,7 +14,6 @@ Columns: the purchase fields (UUIDs as text), `timestamp` (UTC, microseconds as 
 from __future__ import annotations
 
 import time
-from typing import Final
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -23,8 +22,7 @@ from deltalake.exceptions import TableNotFoundError
 
 from shop_analytics.resources.lake import LakeResource
 from shop_analytics.streaming.offset_ranges import OffsetRange
-
-RAW_PURCHASES_TABLE: Final = "raw/purchases"
+from shop_analytics.tables.lake import RAW_PURCHASES_TABLE
 
 
 def watermark_app_id(topic: str, partition: int) -> str:

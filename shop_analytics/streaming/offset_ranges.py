@@ -6,7 +6,6 @@ per-partition watermark, and the offset to commit once both sinks have the rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from confluent_kafka import TopicPartition
@@ -34,16 +33,3 @@ class OffsetRange:
     def commit_position(self) -> TopicPartition:
         return TopicPartition(self.topic, self.partition, self.next_offset)
 
-
-def ranges_of(positions: Iterable[tuple[str, int, int]]) -> list[OffsetRange]:
-    """The range per partition of ``(topic, partition, offset)`` positions, by partition."""
-    bounds: dict[tuple[str, int], list[int]] = {}
-    for topic, partition, offset in positions:
-        seen = bounds.get((topic, partition))
-        if seen is None:
-            bounds[(topic, partition)] = [offset, offset]
-        elif offset < seen[0]:
-            seen[0] = offset
-        elif offset > seen[1]:
-            seen[1] = offset
-    return [OffsetRange(t, p, first, last) for (t, p), (first, last) in sorted(bounds.items())]

@@ -10,8 +10,8 @@ from typing import Any
 import dagster as dg
 import pytest
 
-from shop_analytics.assets import ALL_ASSETS, ALL_CHECKS
-from shop_analytics.demo import SOURCES, ingest_config, materialize_days, plain_resources
+from shop_analytics.cli.demo import SOURCES, ingest_config, materialize_days, plain_resources
+from shop_analytics.definitions import ASSETS_AND_CHECKS
 from shop_analytics.seed import DemoData, DemoSpec
 from shop_analytics.seed.seeding import seed
 from shop_analytics.settings import Settings
@@ -36,7 +36,7 @@ def pipeline(stack: Settings) -> Iterator[Pipeline]:
     resources = plain_resources(stack)
     seeded = seed(resources, SPEC, progress=False, echo=lambda _line: None)
     dg.materialize(
-        [*ALL_ASSETS, *ALL_CHECKS], selection=SOURCES, resources=resources,
+        ASSETS_AND_CHECKS, selection=SOURCES, resources=resources,
         run_config=ingest_config(seeded.ranges),
     )  # fmt: skip
     days = SPEC.day_keys

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from shop_analytics.demo import materialize_days
+from shop_analytics.cli.demo import materialize_days
 from shop_analytics_tests.test_assets import expected_marts
 from shop_analytics_tests.test_assets.conftest import SPEC, Pipeline
 

@@ -1,4 +1,4 @@
-"""Verbatim copies of the original spec's schemas and examples (seed/shop-analytics-spec.ru.md).
+"""Verbatim copies of the original spec's schemas and examples (docs/spec.ru.md).
 
 Kept apart from the package on purpose: the tests compare what the models generate against the
 spec's own text, so the spec side must not come from the code under test.

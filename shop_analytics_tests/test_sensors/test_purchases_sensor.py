@@ -9,12 +9,12 @@ import dagster as dg
 import pytest
 from confluent_kafka.admin import NewTopic
 
-from shop_analytics.assets import ALL_ASSETS
-from shop_analytics.demo import plain_resources
+from shop_analytics.cli.demo import plain_resources
+from shop_analytics.definitions import ASSETS_AND_CHECKS
+from shop_analytics.defs.ingest.sensor import RANGE_TAG, OffsetCursor, purchases_kafka_sensor
 from shop_analytics.resources import ClickHouseResource, KafkaResource
 from shop_analytics.seed import DemoSpec, generate_demo_data
 from shop_analytics.seed.stream import send_purchases
-from shop_analytics.sensors import RANGE_TAG, OffsetCursor, purchases_kafka_sensor
 from shop_analytics.settings import Settings
 
 PARTITIONS = 2
@@ -62,7 +62,7 @@ def _run_range(
     request: dg.RunRequest, instance: dg.DagsterInstance, resources: dict[str, object]
 ) -> bool:
     result = dg.materialize(
-        ALL_ASSETS, selection=["raw_purchases", "purchases"], run_config=request.run_config,
+        ASSETS_AND_CHECKS, selection=["raw_purchases", "purchases"], run_config=request.run_config,
         tags=request.tags, instance=instance, resources=resources, raise_on_error=False,
     )  # fmt: skip
     return result.success

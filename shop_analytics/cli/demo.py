@@ -18,8 +18,8 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
-from shop_analytics.assets import ALL_ASSETS, ALL_CHECKS
-from shop_analytics.assets.purchases import INGEST_OP
+from shop_analytics.definitions import ASSETS_AND_CHECKS
+from shop_analytics.defs.ingest.assets import INGEST_OP
 from shop_analytics.local.dagster_home import prepare_dagster_home
 from shop_analytics.resources import build_resources
 from shop_analytics.seed import DemoSpec
@@ -55,7 +55,7 @@ def materialize_days(
 ) -> dg.ExecuteInProcessResult:
     """Stage, batch, marts and report for the days ``first``..``last`` in one run."""
     return dg.materialize(
-        [*ALL_ASSETS, *ALL_CHECKS],
+        ASSETS_AND_CHECKS,
         selection=DAILY,
         resources=resources,
         instance=instance,
@@ -75,7 +75,7 @@ def run_pipeline(settings: Settings, spec: DemoSpec, echo: Echo = print, rate: f
 
     started = time.perf_counter()
     dg.materialize(
-        [*ALL_ASSETS, *ALL_CHECKS], selection=SOURCES, resources=resources, instance=instance,
+        ASSETS_AND_CHECKS, selection=SOURCES, resources=resources, instance=instance,
         run_config={**ingest_config(seeded.ranges), **CONSOLE_LOGS},
     )  # fmt: skip
     _step(echo, f"ingest {len(seeded.ranges)} offset ranges into ClickHouse and the lake", started)

@@ -2,17 +2,17 @@
 
 import dagster as dg
 
-from shop_analytics.assets.clickhouse_tables import ensure_tables
-from shop_analytics.assets.common import (
+from shop_analytics.defs.common import (
     ANALYTICS_OWNERS,
     CLICKHOUSE_POOL,
     DAILY,
     SINGLE_RUN,
     partition_days,
 )
-from shop_analytics.assets.report_charts import render_report
+from shop_analytics.defs.report.charts import render_report
 from shop_analytics.resources import ClickHouseResource
 from shop_analytics.resources.reports import ReportsFolder
+from shop_analytics.tables.clickhouse import ensure_tables
 
 WINDOW_DAYS = 30
 QUERIES = {

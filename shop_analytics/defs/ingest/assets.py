@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import dagster as dg
 from pydantic import Field
 
-from shop_analytics.assets.common import CLICKHOUSE_POOL, DATA_OWNERS
+from shop_analytics.defs.common import CLICKHOUSE_POOL, DATA_OWNERS
 from shop_analytics.resources import ClickHouseResource, KafkaResource, LakeResource
 from shop_analytics.streaming import ingest_range
 from shop_analytics.streaming.lake_sink import LakeSink

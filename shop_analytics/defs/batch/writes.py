@@ -11,9 +11,9 @@ from typing import Final
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from shop_analytics.assets.clickhouse_tables import drop_days, ensure_tables
-from shop_analytics.assets.lake_tables import PRODUCTS_SCHEMA, PRODUCTS_TABLE
 from shop_analytics.resources import ClickHouseResource, LakeResource, PostgresResource
+from shop_analytics.tables.clickhouse import drop_days, ensure_tables
+from shop_analytics.tables.lake import PRODUCTS_SCHEMA, PRODUCTS_TABLE
 
 CLIENT_METRICS_DDL: Final = """
 CREATE TABLE IF NOT EXISTS client_metrics (

@@ -11,9 +11,9 @@ import pyarrow.dataset as ds
 from deltalake import DeltaTable
 from deltalake.exceptions import TableNotFoundError
 
-from shop_analytics.assets.lake_tables import PRODUCTS_SCHEMA, PRODUCTS_TABLE, RAW_PURCHASES_TABLE
 from shop_analytics.contracts.postgres_ddl import postgres_ddl
 from shop_analytics.resources import LakeResource, PostgresResource
+from shop_analytics.tables.lake import PRODUCTS_SCHEMA, PRODUCTS_TABLE, RAW_PURCHASES_TABLE
 
 CLIENT_COLUMNS = ["client_id", "first_name", "last_name", "email"]
 PRODUCT_COLUMNS = ["product_id", "name", "category", "price", "seller_id"]

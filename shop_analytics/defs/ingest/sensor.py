@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass, field, replace
 
 import dagster as dg
 
-from shop_analytics.assets.purchases import INGEST_OP
-from shop_analytics.jobs import ingest_purchases_job
+from shop_analytics.defs.ingest.assets import INGEST_OP
+from shop_analytics.defs.jobs import ingest_purchases_job
 from shop_analytics.resources import KafkaResource
 
 RANGE_TAG = "shop_analytics/offset_range"
@@ -132,6 +132,3 @@ def purchases_kafka_sensor(
     status = {r.key: latest_run_status(context.instance, r.key) for r in cursor.pending}
     requests, cursor = next_requests(cursor, topic, kafka.end_offsets(topic), status)
     return dg.SensorResult(run_requests=requests, cursor=cursor.dump())
-
-
-SENSORS = [purchases_kafka_sensor]

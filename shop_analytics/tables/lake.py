@@ -1,4 +1,4 @@
-"""The Delta tables of the lake that these assets read and write, with their Arrow schemas.
+"""The Delta tables of the lake that the ingestor and the assets write, with their Arrow schemas.
 
 Ids are canonical UUID text (the spec's Avro stores ``product_id`` as a string); instants are
 UTC microseconds, the only timestamp precision Delta tables have.
@@ -11,7 +11,6 @@ from typing import Final
 import pyarrow as pa
 
 from shop_analytics.contracts.arrow_schemas import product_arrow_schema
-from shop_analytics.streaming.lake_sink import RAW_PURCHASES_TABLE
 
 __all__ = [
     "PRODUCTS_SCHEMA",
@@ -22,6 +21,7 @@ __all__ = [
 ]
 
 PRODUCTS_TABLE: Final = "products"
+RAW_PURCHASES_TABLE: Final = "raw/purchases"
 STAGE_TABLE: Final = "stage/purchase_records"
 
 UTC_MICROS = pa.timestamp("us", tz="UTC")

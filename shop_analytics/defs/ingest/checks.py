@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from shop_analytics.assets.common import CLICKHOUSE_POOL
 from shop_analytics.contracts.clickhouse_ddl import clickhouse_purchases_ddl
+from shop_analytics.defs.common import CLICKHOUSE_POOL
 from shop_analytics.resources import ClickHouseResource
 
 # A purchase normally lands within seconds; an hour without any means the stream is stuck or
@@ -54,10 +54,3 @@ def purchases_fact_is_fresh(clickhouse: ClickHouseResource) -> dg.AssetCheckResu
             "limit_s": FRESHNESS_LIMIT_S,
         },
     )
-
-
-FACT_CHECKS = [
-    purchase_ids_are_unique,
-    quantities_positive_and_prices_not_negative,
-    purchases_fact_is_fresh,
-]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import warnings
-from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 import pandas as pd
@@ -29,12 +28,6 @@ CLICKHOUSE_POOL = "clickhouse"
 def partition_days(context: dg.AssetExecutionContext) -> list[str]:
     """The days (``YYYY-MM-DD``) a run covers: one, or a backfilled range."""
     return list(context.partition_keys)
-
-
-def day_bounds(day: str) -> tuple[datetime, datetime]:
-    """The half-open UTC window ``[start, end)`` of ``day``."""
-    start = datetime.combine(date.fromisoformat(day), datetime.min.time(), tzinfo=UTC)
-    return start, start + timedelta(days=1)
 
 
 def markdown_table(frame: pd.DataFrame) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from shop_analytics.assets.lake_tables import (
+from shop_analytics.tables.lake import (
     CLIENT_STRUCT,
     PRODUCT_STRUCT,
     PURCHASE_STRUCT,

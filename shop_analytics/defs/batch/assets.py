@@ -9,20 +9,19 @@ import dagster as dg
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from shop_analytics.assets import batch_metrics
-from shop_analytics.assets.batch_writes import (
+from shop_analytics.defs.batch import metrics as batch_metrics
+from shop_analytics.defs.batch.writes import (
     merge_product_stock,
     write_client_metrics_postgres,
     write_snapshot,
 )
-from shop_analytics.assets.common import (
+from shop_analytics.defs.common import (
     CLICKHOUSE_POOL,
     DAILY,
     DATA_OWNERS,
     SINGLE_RUN,
     partition_days,
 )
-from shop_analytics.assets.lake_tables import PRODUCTS_TABLE, STAGE_TABLE
 from shop_analytics.resources import (
     ClickHouseResource,
     LakeResource,
@@ -30,8 +29,9 @@ from shop_analytics.resources import (
     SparkResource,
 )
 from shop_analytics.resources.spark import s3a_uri
+from shop_analytics.tables.lake import PRODUCTS_TABLE, STAGE_TABLE
 
-BATCH_SPECS = [
+BATCH_SPECS = (  # a tuple: the defs loader would take a list of specs for assets of their own
     dg.AssetSpec(
         "client_metrics",
         group_name="batch",
@@ -72,7 +72,7 @@ BATCH_SPECS = [
         "stock left, name, category and seller. ClickHouse, one snapshot per day; the marts "
         "take product names and categories from here.",
     ),
-]
+)
 
 
 @dg.multi_asset(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from shop_analytics.assets.common import DAILY
+from shop_analytics.defs.common import DAILY
 
 ingest_purchases_job = dg.define_asset_job(
     "ingest_purchases",
@@ -19,5 +19,3 @@ daily_batch_job = dg.define_asset_job(
     description="Stage, Spark batch, ClickHouse marts and report for a day (or a range of days "
     "in one run).",
 )
-
-JOBS = [ingest_purchases_job, daily_batch_job]

@@ -7,11 +7,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from deltalake import write_deltalake
 
-from shop_analytics.assets.common import DAILY, DATA_OWNERS, SINGLE_RUN, partition_days
-from shop_analytics.assets.lake_tables import STAGE_SCHEMA, STAGE_TABLE
-from shop_analytics.assets.source_reads import read_clients, read_products, read_raw_purchases
-from shop_analytics.assets.stage_records import build_stage_records, latest_per_purchase
+from shop_analytics.defs.common import DAILY, DATA_OWNERS, SINGLE_RUN, partition_days
+from shop_analytics.defs.sources.reads import read_clients, read_products, read_raw_purchases
+from shop_analytics.defs.stage.records import build_stage_records, latest_per_purchase
 from shop_analytics.resources import LakeResource, PostgresResource
+from shop_analytics.tables.lake import STAGE_SCHEMA, STAGE_TABLE
 
 STAGE_FLAGS_CHECK = "every_record_has_known_client_and_product"
 

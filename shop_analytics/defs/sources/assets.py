@@ -6,14 +6,14 @@ contract) and records what it holds now, so the UI shows row counts and versions
 
 import dagster as dg
 
-from shop_analytics.assets.common import DATA_OWNERS
-from shop_analytics.assets.lake_tables import PRODUCTS_TABLE
-from shop_analytics.assets.source_reads import (
+from shop_analytics.defs.common import DATA_OWNERS
+from shop_analytics.defs.sources.reads import (
     ensure_postgres_table,
     ensure_products_table,
     read_products,
 )
 from shop_analytics.resources import LakeResource, PostgresResource
+from shop_analytics.tables.lake import PRODUCTS_TABLE
 
 
 @dg.asset(group_name="sources", owners=DATA_OWNERS, kinds={"postgres"})

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from shop_analytics.assets.clickhouse_tables import ensure_tables
-from shop_analytics.demo import plain_resources
+from shop_analytics.cli.demo import plain_resources
 from shop_analytics.settings import Settings
+from shop_analytics.tables.clickhouse import ensure_tables
 
 Echo = Callable[[str], None]
 

@@ -10,8 +10,8 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 from clickhouse_connect.driver.client import Client
 
-from shop_analytics.assets.clickhouse_tables import drop_days, ensure_tables
-from shop_analytics.assets.common import (
+from shop_analytics.contracts.clickhouse_ddl import clickhouse_purchases_ddl
+from shop_analytics.defs.common import (
     ANALYTICS_OWNERS,
     CLICKHOUSE_POOL,
     DAILY,
@@ -19,16 +19,16 @@ from shop_analytics.assets.common import (
     markdown_table,
     partition_days,
 )
-from shop_analytics.assets.lake_tables import STAGE_TABLE
-from shop_analytics.assets.mart_queries import mart_insert
-from shop_analytics.assets.source_reads import read_sellers
-from shop_analytics.contracts.clickhouse_ddl import clickhouse_purchases_ddl
+from shop_analytics.defs.marts.queries import mart_insert
+from shop_analytics.defs.sources.reads import read_sellers
 from shop_analytics.resources import ClickHouseResource, LakeResource, PostgresResource
+from shop_analytics.tables.clickhouse import drop_days, ensure_tables
+from shop_analytics.tables.lake import STAGE_TABLE
 
 RECONCILE_CHECK = "marts_reconcile_with_stage"
 _MART_DEPS = ["purchases", "product_metrics", "purchase_records"]
 
-MART_SPECS = [
+MART_SPECS = (  # a tuple: the defs loader would take a list of specs for assets of their own
     dg.AssetSpec(
         "sales_daily",
         description="One row per day: orders, units, revenue, distinct buying clients and "
@@ -53,7 +53,7 @@ MART_SPECS = [
         "The seller is the purchase's own, or else the product's.",
         deps=[*_MART_DEPS, "sellers"],
     ),
-]
+)
 MARTS = [spec.key.to_user_string() for spec in MART_SPECS]
 
 

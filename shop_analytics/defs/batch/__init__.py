@@ -1,0 +1,1 @@
+"""Batch: the daily Spark step (client metrics, product stock and metrics) and its schedule."""

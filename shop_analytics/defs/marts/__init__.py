@@ -1,0 +1,1 @@
+"""Marts: the daily ClickHouse tables analysts read, reconciled with the stage."""

@@ -1,0 +1,1 @@
+"""Report: the HTML sales report with its charts."""

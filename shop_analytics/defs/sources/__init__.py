@@ -1,0 +1,1 @@
+"""Sources: clients and sellers (PostgreSQL) and products (Delta), observed where they live."""
