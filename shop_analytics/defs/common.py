@@ -6,6 +6,7 @@ import warnings
 
 import dagster as dg
 import pandas as pd
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, PARTITION_NAME_TAG
 
 # Purchases are bucketed by their UTC calendar day everywhere (stage, marts, report), the same
 # instant-to-day rule ClickHouse's toDate(timestamp) applies to the fact table's UTC column.
@@ -28,6 +29,13 @@ CLICKHOUSE_POOL = "clickhouse"
 def partition_days(context: dg.AssetExecutionContext) -> list[str]:
     """The days (``YYYY-MM-DD``) a run covers: one, or a backfilled range."""
     return list(context.partition_keys)
+
+
+def run_last_day(context: dg.AssetExecutionContext) -> str | None:
+    """The last day of the run's partition range, for an unpartitioned "as of" asset in a
+    daily run (``None`` in a run without partitions)."""
+    tags = context.run.tags
+    return tags.get(ASSET_PARTITION_RANGE_END_TAG) or tags.get(PARTITION_NAME_TAG)
 
 
 def markdown_table(frame: pd.DataFrame) -> str:

@@ -9,7 +9,10 @@ rules are written once and read in one place.
   counted as at least 30 days so that a first-day buyer is not multiplied by 365.
 * Product: units sold and revenue to date, and the stock left after the sales counted since the
   product row was last updated (`updated_at`); the new row is stamped with the last sale counted,
-  so running the same day again counts nothing twice.
+  so running the same day again counts nothing twice. Sales at or before `updated_at` are not
+  subtracted (the stock was counted then); unless `updated_at` is the batch's own stamp (the
+  time of one of the product's sales), they are counted as `units_before_update`, so that a
+  product registered after its first sales is reported rather than skipped in silence.
 """
 
 from __future__ import annotations
@@ -78,15 +81,22 @@ def product_metrics(lines: DataFrame, products: DataFrame, as_of: date) -> DataF
     )  # fmt: skip
     sold = lines.join(catalogue.select("product_id", "stock_as_of"), "product_id")
     since = F.col("timestamp") > F.col("stock_as_of")
+    before = ~since
     per_product = sold.groupBy("product_id").agg(
         F.sum("quantity").cast("long").alias("units_sold"),
         F.sum("amount").alias("revenue"),
         F.sum(F.when(since, F.col("quantity")).otherwise(0)).cast("long").alias("units_since"),
         F.max(F.when(since, F.col("timestamp"))).alias("last_counted_sale"),
+        F.sum(F.when(before, F.col("quantity")).otherwise(0)).cast("long").alias("units_before"),
+        F.count(F.when(before, 1)).cast("long").alias("purchases_before"),
+        F.max((F.col("timestamp") == F.col("stock_as_of")).cast("int")).alias("stamped_by_batch"),
     )
     joined = catalogue.join(per_product, "product_id", "left").fillna(
-        {"units_sold": 0, "revenue": 0.0, "units_since": 0}
-    )
+        {"units_sold": 0, "revenue": 0.0, "units_since": 0, "units_before": 0,
+         "purchases_before": 0, "stamped_by_batch": 0}
+    )  # fmt: skip
+    # Sales up to the batch's own stamp were counted by an earlier run: not "before the update".
+    uncounted = F.col("stamped_by_batch") == 0
     remaining = F.col("available_stock").cast("long") - F.col("units_since")
     return joined.select(
         F.lit(as_of).cast("date").alias("as_of"),
@@ -96,4 +106,6 @@ def product_metrics(lines: DataFrame, products: DataFrame, as_of: date) -> DataF
         F.greatest(-remaining, F.lit(0)).alias("oversold_units"),
         "units_since",
         "last_counted_sale",
+        F.when(uncounted, F.col("units_before")).otherwise(0).alias("units_before_update"),
+        F.when(uncounted, F.col("purchases_before")).otherwise(0).alias("purchases_before_update"),
     )  # fmt: skip

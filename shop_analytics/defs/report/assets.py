@@ -1,14 +1,12 @@
-"""The sales report: the marts rendered as an HTML page with charts."""
+"""The sales report: the marts rendered as an HTML page with charts.
+
+Unpartitioned: a run renders the page of its last day only (a range of days is one page, not
+one per day), so the asset is "the report as of" that day, named in its metadata.
+"""
 
 import dagster as dg
 
-from shop_analytics.defs.common import (
-    ANALYTICS_OWNERS,
-    CLICKHOUSE_POOL,
-    DAILY,
-    SINGLE_RUN,
-    partition_days,
-)
+from shop_analytics.defs.common import ANALYTICS_OWNERS, CLICKHOUSE_POOL, run_last_day
 from shop_analytics.defs.report.charts import render_report
 from shop_analytics.resources import ClickHouseResource
 from shop_analytics.resources.reports import ReportsFolder
@@ -33,8 +31,6 @@ QUERIES = {
     group_name="report",
     owners=ANALYTICS_OWNERS,
     kinds={"clickhouse", "html"},
-    partitions_def=DAILY,
-    backfill_policy=SINGLE_RUN,
     pool=CLICKHOUSE_POOL,
     deps=["sales_daily", "category_revenue_daily", "top_products_daily", "client_rfm"],
 )
@@ -43,11 +39,14 @@ def sales_report(
 ) -> dg.MaterializeResult:
     """An HTML page of the last 30 days up to the day: revenue per day, each category's share
     of revenue, clients per RFM segment, and the day's top products. The link is in the
-    metadata; `latest.html` beside it is always the newest day rendered."""
-    day = partition_days(context)[-1]
+    metadata; `latest.html` beside it is always the newest day rendered. Run on its own, it
+    shows the newest day of `sales_daily`."""
     with clickhouse.session() as client:
         ensure_tables(client, "sales_daily", "category_revenue_daily", "top_products_daily")
         ensure_tables(client, "client_rfm")
+        day = run_last_day(context) or str(
+            client.query("SELECT toString(max(day)) FROM sales_daily").result_rows[0][0]
+        )
         frames = {
             name: client.query_df(query, parameters={"day": day, "window": WINDOW_DAYS})
             for name, query in QUERIES.items()
@@ -60,6 +59,7 @@ def sales_report(
         reports.write("latest-day.txt", day)
     return dg.MaterializeResult(
         metadata={
+            "as_of": day,
             "report": dg.MetadataValue.url(path.as_uri()),
             "path": dg.MetadataValue.path(str(path)),
             "days_shown": len(frames["daily"]),

@@ -1,0 +1,77 @@
+"""Multi-year generated data, ingested from Kafka, then one `shop-analytics backfill` of every day.
+
+The dates hang on FIRST_DAY alone (the range is DAYS days from it), so moving the history's start
+(before 2000, say) is a one-line change.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from shop_analytics.cli.demo import SOURCES, ingest_config, plain_resources
+from shop_analytics.definitions import ASSETS_AND_CHECKS
+from shop_analytics.seed import DemoData, DemoSpec
+from shop_analytics.seed.load import merge_products
+from shop_analytics.seed.seeding import seed
+from shop_analytics.settings import Settings
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+FIRST_DAY = date(2025, 1, 1)
+DAYS = 400  # more than a year: the range crosses a year boundary
+LAST_DAY = FIRST_DAY + timedelta(days=DAYS - 1)
+SPEC = DemoSpec(
+    clients=300, sellers=6, products=80, purchases=6_000, days=DAYS, end_day=LAST_DAY,
+    unknown_share=0.01, seed=11,
+)  # fmt: skip
+# Products registered in the catalogue after their first sales: the stock check must see them.
+LATE_PRODUCTS = 3
+LATE_BY = timedelta(days=DAYS // 2)
+
+
+@dataclass
+class Backfill:
+    data: DemoData
+    late_products: pd.DataFrame
+    resources: dict[str, Any]
+    command: subprocess.CompletedProcess[str]
+    seconds: float
+    instance: dg.DagsterInstance
+
+
+def backfill_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "shop_analytics.cli", "backfill", *args]
+
+
+@pytest.fixture(scope="package")
+def backfill(stack: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backfill]:
+    resources = plain_resources(stack)
+    seeded = seed(resources, SPEC, progress=False, echo=lambda _line: None)
+    late = seeded.data.products.head(LATE_PRODUCTS).copy()
+    late["updated_at"] = late["updated_at"] + LATE_BY
+    merge_products(resources["lake"], late)
+    assert dg.materialize(
+        ASSETS_AND_CHECKS, selection=SOURCES, resources=resources,
+        run_config=ingest_config(seeded.ranges),
+    ).success  # fmt: skip
+    home = tmp_path_factory.mktemp("dagster")
+    env = {**os.environ, "DAGSTER_HOME": str(home)}
+    started = time.perf_counter()
+    command = subprocess.run(
+        backfill_command("--start", FIRST_DAY.isoformat(), "--end", LAST_DAY.isoformat()),
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=1200,
+    )  # fmt: skip
+    seconds = time.perf_counter() - started
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        yield Backfill(seeded.data, late, resources, command, seconds, instance)
