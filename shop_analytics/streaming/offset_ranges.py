@@ -32,3 +32,4 @@ class OffsetRange:
 
     def commit_position(self) -> TopicPartition:
         return TopicPartition(self.topic, self.partition, self.next_offset)
+
