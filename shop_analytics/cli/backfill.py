@@ -32,6 +32,8 @@ def backfill(start: datetime, end: datetime, assets: str, job_name: str) -> None
     there. A line per step says how many days and rows it wrote and how long it took; a failed
     run exits 1 with one line naming the step and the error.
     """
+    import dagster as dg
+
     from shop_analytics.cli.backfill_run import BackfillError, run_range
     from shop_analytics.local.dagster_home import prepare_dagster_home
 
@@ -45,8 +47,10 @@ def backfill(start: datetime, end: datetime, assets: str, job_name: str) -> None
         started = time.perf_counter()
         try:
             run_range(job_name, first, last, keys, echo=click.echo)
-        except BackfillError as error:
-            click.echo(f"backfill failed: {error}", err=True)
+        except (BackfillError, dg.DagsterError) as error:
+            # A failed run, or one Dagster refused to create (an unknown asset or job).
+            first_line = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+            click.echo(f"backfill failed: {first_line}", err=True)
             sys.exit(1)
         click.echo(f"backfill {first}..{last} done in {time.perf_counter() - started:.1f} s")
 

@@ -1,0 +1,61 @@
+"""The README's command lines, run as written (after the package's backfill has filled the stack)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from shop_analytics_tests.test_backfill.conftest import (
+    FIRST_DAY,
+    REPO_ROOT,
+    Backfill,
+    backfill_command,
+)
+
+DAY = FIRST_DAY.isoformat()
+
+
+def _run(command: list[str], home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DAGSTER_HOME": str(home)}
+    return subprocess.run(
+        command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900
+    )
+
+
+@pytest.mark.parametrize("selection", ["raw_purchases,purchases", "clients,sellers,products"])
+def test_dagster_asset_materialize_as_documented(
+    backfill: Backfill, tmp_path: Path, selection: str
+) -> None:
+    command = ["dagster", "asset", "materialize", "-m", "shop_analytics.definitions",
+               "--select", selection]  # fmt: skip
+    result = _run(command, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_backfill_of_some_assets(backfill: Backfill, tmp_path: Path) -> None:
+    result = _run(
+        backfill_command("--start", DAY, "--end", DAY, "--assets", "purchase_records"), tmp_path
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "[purchase_records] 1 days, " in result.stdout
+
+
+def test_a_failed_backfill_exits_1_with_one_line(backfill: Backfill, tmp_path: Path) -> None:
+    result = _run(
+        backfill_command("--start", DAY, "--end", DAY, "--assets", "no_such_asset"), tmp_path
+    )
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("backfill failed")]
+    assert len(errors) == 1 and "no_such_asset" in errors[0], result.stderr[-3000:]
+
+
+def test_dagster_job_execute_equivalent_as_documented(backfill: Backfill, tmp_path: Path) -> None:
+    tags = {"dagster/asset_partition_range_start": DAY, "dagster/asset_partition_range_end": DAY}
+    command = ["dagster", "job", "execute", "-m", "shop_analytics.definitions",
+               "-j", "daily_batch", "--tags", json.dumps(tags)]  # fmt: skip
+    result = _run(command, tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
