@@ -1,4 +1,4 @@
-"""The README's command lines, run as written (after the package's backfill has filled the stack)."""
+"""The README's command lines, run as written, on the stack the package's backfill filled."""
 
 from __future__ import annotations
 
