@@ -20,12 +20,11 @@ import dagster as dg
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from deltalake import DeltaTable, write_deltalake
-
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
 )
+from deltalake import DeltaTable, write_deltalake
 
 from shop_analytics import settings as settings_module
 from shop_analytics.cli.demo import plain_resources
@@ -116,7 +115,8 @@ def main() -> None:
         result = dg.materialize(
             ASSETS_AND_CHECKS, selection=selection, resources=resources,
             # A one-day range: the partitioned steps take the day, the "as of" ones their day.
-            tags={ASSET_PARTITION_RANGE_START_TAG: args.day, ASSET_PARTITION_RANGE_END_TAG: args.day},
+            tags={ASSET_PARTITION_RANGE_START_TAG: args.day,
+                  ASSET_PARTITION_RANGE_END_TAG: args.day},
         )  # fmt: skip
         seconds = time.perf_counter() - started
         assert result.success, step
