@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import dagster as dg
 import pandas as pd
+import pytest
 
 from shop_analytics.defs.batch.assets import STOCK_CHECK
 from shop_analytics_tests.test_backfill import expected
 from shop_analytics_tests.test_backfill.conftest import FIRST_DAY, LAST_DAY, SPEC, Backfill
 
+# The package's fixture seeds, ingests and backfills hundreds of days (Spark included) before the
+# first test: more than the suite's default 600 s on a busy two-core machine.
+pytestmark = pytest.mark.timeout(1800)
 FIRST, LAST = FIRST_DAY.isoformat(), LAST_DAY.isoformat()
 WINDOW = {"first": FIRST, "last": LAST}
 DAILY_STEPS = ["purchase_records", "spark_daily_batch", "daily_marts", "sales_report"]

@@ -16,6 +16,9 @@ from shop_analytics_tests.test_backfill.conftest import (
     backfill_command,
 )
 
+# The package's fixture seeds, ingests and backfills hundreds of days (Spark included) before the
+# first test: more than the suite's default 600 s on a busy two-core machine.
+pytestmark = pytest.mark.timeout(1800)
 DAY = FIRST_DAY.isoformat()
 
 
