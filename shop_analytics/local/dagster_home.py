@@ -38,6 +38,10 @@ POSTGRES_STORAGE = {
             "username": {"env": "DAGSTER_PG_USERNAME"},
             "password": {"env": "DAGSTER_PG_PASSWORD"},
             "db_name": {"env": "DAGSTER_PG_DB"},
+            # dagster-postgres is written for psycopg2, but SQLAlchemy 2.1 gives a plain
+            # postgresql:// URL to psycopg 3, whose server-side parameters break its
+            # `NOTIFY run_events, %s` (a syntax error that leaves the connection closed).
+            "scheme": "postgresql+psycopg2",
         }
     }
 }
