@@ -86,3 +86,21 @@ def test_dagster_home_prints_export_lines_for_sqlite(tmp_path: Path) -> None:
         result = CliRunner().invoke(main, ["dagster-home"], env=env)
     assert result.exit_code == 0, result.output
     assert result.output == f"export DAGSTER_HOME='{tmp_path / 'dagster home'}'\n"
+
+
+def test_dagster_storage_postgres_creates_and_uses_the_stacks_dagster_database(
+    stack: settings_module.Settings, tmp_path: Path
+) -> None:
+    # What `make demo` does with DAGSTER_STORAGE=postgres: prepare the home, then load it.
+    with mock.patch.dict(
+        os.environ, {"DAGSTER_STORAGE": "postgres", "DAGSTER_HOME": str(tmp_path)}
+    ):
+        os.environ.pop("DAGSTER_PG_HOST", None)
+        home = prepare_dagster_home(stack)
+        assert os.environ["DAGSTER_PG_PORT"] == str(stack.port("postgres"))
+        instance = dg.DagsterInstance.from_config(str(home))
+        try:
+            assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+            assert instance.get_runs_count() >= 0
+        finally:
+            instance.dispose()
