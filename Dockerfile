@@ -1,4 +1,5 @@
-# The platform image used by docker-compose for the Dagster webserver, the daemon and the API.
+# The platform image used by docker-compose: the Dagster webserver and daemon, the `stream`
+# replicas, the API and the one-shot lake bucket provisioning.
 FROM python:3.11-slim
 RUN apt-get update && apt-get install -y --no-install-recommends openjdk-17-jre-headless maven \
     && rm -rf /var/lib/apt/lists/*

@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CODE := shop_analytics api
 
-.PHONY: setup up down status demo test lint format typecheck bench lock ui clean
+.PHONY: setup up down status demo test check lint format typecheck bench lock ui clean
 
 setup:
 	@scripts/setup.sh
@@ -22,6 +22,10 @@ demo: setup
 
 test: setup lint typecheck
 	$(BIN)/pytest
+
+# The unit tier only: no service is started (about a minute).
+check: setup lint typecheck
+	$(BIN)/pytest -m unit
 
 lint: setup
 	$(BIN)/ruff check $(CODE) shop_analytics_tests bench

@@ -33,8 +33,19 @@ PORT_OFFSETS = {
     "weed_admin_grpc": 342,
     "weed_iceberg": 343,
     "weed_lance": 344,
+    # The platform's own servers: the Dagster UI (`shop-analytics ui`) and the write API
+    # (`shop-analytics api`); 300 and 800 echo their usual ports 3000 and 8000.
+    "dagster_ui": 300,
+    "api": 800,
 }
 DEFAULT_PORT_BASE = 15000
+
+# A port of the platform's own servers can be set apart from the base (a fixed port behind a
+# proxy, say); the stack's ports always follow the base so that two stacks never collide.
+PORT_OVERRIDES = {
+    "dagster_ui": "DAGSTER_UI_PORT",
+    "api": "API_PORT",
+}
 
 # Development credentials of the embedded S3 server: it serves 127.0.0.1 only.
 LOCAL_S3_ACCESS_KEY = "shopanalytics"
@@ -72,6 +83,8 @@ class Settings:
     lake_root: str
     clickhouse_dsn: str
     spark_master: str
+    dagster_ui_port: int
+    api_port: int
 
     def port(self, name: str) -> int:
         return self.port_base + PORT_OFFSETS[name]
@@ -161,12 +174,14 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         lake_root=env.get("LAKE_ROOT") or f"s3://{bucket}",
         clickhouse_dsn=env.get("CLICKHOUSE_DSN") or f"chdb://{home / 'clickhouse'}",
         spark_master=env.get("SPARK_MASTER") or "local[2]",
+        dagster_ui_port=int(env.get(PORT_OVERRIDES["dagster_ui"]) or port("dagster_ui")),
+        api_port=int(env.get(PORT_OVERRIDES["api"]) or port("api")),
     )
 
 
 def as_environment_keys() -> frozenset[str]:
     """Every variable this module reads or exports (to clear an environment in tests)."""
-    return frozenset(load({}).as_environment()) | {EMBEDDED_MARKER}
+    return frozenset(load({}).as_environment()) | {EMBEDDED_MARKER, *PORT_OVERRIDES.values()}
 
 
 def export_defaults(environ: MutableMapping[str, str] | None = None) -> Settings:

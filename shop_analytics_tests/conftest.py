@@ -27,3 +27,14 @@ def stack() -> Iterator[Settings]:
     yield settings
     if not already_running:
         local_stack.down(settings)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Two tiers: a test that asks for the stack (directly or through a fixture), or is marked
+    `stack` because it starts processes of its own, is a stack test; every other one is a unit
+    test, so `pytest -m unit` runs in-process without any service."""
+    for item in items:
+        needs_stack = "stack" in getattr(item, "fixturenames", ()) or item.get_closest_marker(
+            "stack"
+        )
+        item.add_marker(pytest.mark.stack if needs_stack else pytest.mark.unit)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from shop_analytics.definitions import defs
 
@@ -24,6 +26,7 @@ def test_secrets_are_read_at_launch_not_written_into_the_definitions() -> None:
     assert lake.secret_access_key.env_var_name == "S3_SECRET_ACCESS_KEY"
 
 
+@pytest.mark.stack  # a dagster subprocess: slow for the unit tier
 def test_dagster_definitions_validate_passes() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
@@ -33,3 +36,36 @@ def test_dagster_definitions_validate_passes() -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.stack  # a dg subprocess: slow for the unit tier
+def test_dg_check_defs_passes() -> None:
+    """The `dg` CLI loads the project from `[tool.dg]` and the defs folder, as users run it."""
+    dg_cli = Path(sys.executable).with_name("dg")
+    result = subprocess.run(
+        [str(dg_cli), "check", "defs", "--use-active-venv"],
+        cwd=REPO_ROOT,
+        env={**os.environ, "VIRTUAL_ENV": str(Path(sys.executable).parent.parent)},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "All definitions loaded successfully" in result.stdout + result.stderr
+
+
+def test_defs_folder_has_one_folder_per_stage() -> None:
+    stages = {"sources", "ingest", "stage", "batch", "marts", "report"}
+    groups = {key.to_user_string(): group for key, group in _groups().items()}
+    defs_dir = REPO_ROOT / "shop_analytics" / "defs"
+    assert stages <= {p.name for p in defs_dir.iterdir() if p.is_dir()}
+    assert groups["purchase_records"] == "stage" and groups["sales_report"] == "report"
+
+
+def _groups() -> dict[dg.AssetKey, str]:
+    return {
+        key: group
+        for assets_def in defs.assets or []
+        if isinstance(assets_def, dg.AssetsDefinition)
+        for key, group in assets_def.group_names_by_key.items()
+    }

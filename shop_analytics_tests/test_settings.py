@@ -35,3 +35,12 @@ def test_exported_defaults_stay_embedded_in_child_processes() -> None:
     assert env["S3_ENDPOINT_URL"] == "https://s3.example.com"
     # A process that inherits this environment sees the same split, not five external systems.
     assert settings_module.load(env).external == {"s3"}
+
+
+def test_ui_and_api_ports_follow_the_base_unless_set() -> None:
+    s = settings_module.load({"SHOP_ANALYTICS_PORT_BASE": "30000"})
+    assert (s.dagster_ui_port, s.api_port) == (30300, 30800)
+    assert settings_module.load({}).dagster_ui_port == settings_module.DEFAULT_PORT_BASE + 300
+    fixed = settings_module.load({"DAGSTER_UI_PORT": "3000", "API_PORT": "8000"})
+    assert (fixed.dagster_ui_port, fixed.api_port) == (3000, 8000)
+    assert set(settings_module.PORT_OVERRIDES.values()) <= settings_module.as_environment_keys()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from shop_analytics.cli import pipeline_commands, stack_commands
+from shop_analytics.cli import dagster_commands, pipeline_commands, stack_commands
 from shop_analytics.cli.api_command import api
 from shop_analytics.cli.backfill import backfill
 from shop_analytics.cli.stream_command import stream
@@ -15,5 +15,12 @@ def main() -> None:
     """Purchase analytics on PostgreSQL, Kafka, Delta Lake on S3, ClickHouse and Spark."""
 
 
-for command in [*stack_commands.COMMANDS, *pipeline_commands.COMMANDS, stream, api, backfill]:
+for command in [
+    *stack_commands.COMMANDS,
+    *dagster_commands.COMMANDS,
+    *pipeline_commands.COMMANDS,
+    stream,
+    api,
+    backfill,
+]:
     main.add_command(command)

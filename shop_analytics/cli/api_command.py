@@ -14,9 +14,14 @@ from shop_analytics.local import stack
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True)
+@click.option(
+    "--port",
+    type=int,
+    default=None,
+    help="Port to serve on [default: API_PORT, else SHOP_ANALYTICS_PORT_BASE + 800].",
+)
 @click.option("--dev", is_flag=True, help="Flask's reloading dev server instead of gunicorn.")
-def api(host: str, port: int, dev: bool) -> None:
+def api(host: str, port: int | None, dev: bool) -> None:
     """Serve the write API (gunicorn with api/gunicorn.conf.py) on the local stack.
 
     Writes need `Authorization: Bearer $API_TOKEN`; without API_TOKEN a random token is made
@@ -26,19 +31,22 @@ def api(host: str, port: int, dev: bool) -> None:
 
     def run(s: settings_module.Settings) -> None:
         stack.up(s, echo=click.echo)
+        serve_port = port or s.api_port
         if not os.environ.get("API_TOKEN"):
             os.environ["API_TOKEN"] = secrets.token_urlsafe(24)
             click.echo(f"API_TOKEN={os.environ['API_TOKEN']}")
-        click.echo(f"API on http://{host}:{port}/api (docs: /api/docs)")
+        click.echo(
+            f"API on http://{host}:{serve_port}/api (docs: http://{host}:{serve_port}/api/docs)"
+        )
         if dev:
             from api.app import create_app
 
-            create_app().run(host=host, port=port, debug=True)
+            create_app().run(host=host, port=serve_port, debug=True)
             return
         import api as api_package
 
         config = os.path.join(os.path.dirname(api_package.__file__), "gunicorn.conf.py")
-        os.environ["API_BIND"] = f"{host}:{port}"
+        os.environ["API_BIND"] = f"{host}:{serve_port}"
         argv = [sys.executable, "-m", "gunicorn", "-c", config, "api.app:create_app()"]
         os.execv(argv[0], argv)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from datetime import datetime
@@ -35,7 +34,7 @@ def backfill(start: datetime, end: datetime, assets: str, job_name: str) -> None
     import dagster as dg
 
     from shop_analytics.cli.backfill_run import BackfillError, run_range
-    from shop_analytics.local.dagster_home import prepare_dagster_home
+    from shop_analytics.local.dagster_home import instance_environment
 
     first, last = start.date().isoformat(), end.date().isoformat()
     if last < first:
@@ -43,7 +42,9 @@ def backfill(start: datetime, end: datetime, assets: str, job_name: str) -> None
     keys = [key.strip() for key in assets.split(",") if key.strip()]
 
     def run(s: settings_module.Settings) -> None:
-        os.environ["DAGSTER_HOME"] = str(prepare_dagster_home(s))
+        # The instance `shop-analytics ui` opens: DAGSTER_HOME, and DAGSTER_STORAGE=postgres
+        # keeps it on the stack's PostgreSQL as there.
+        instance_environment(s)
         started = time.perf_counter()
         try:
             run_range(job_name, first, last, keys, echo=click.echo)

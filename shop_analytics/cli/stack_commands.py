@@ -1,8 +1,6 @@
-"""Commands that run the local stack and the Dagster UI."""
+"""Commands that run the local stack: up, down, status, check-stack."""
 
 from __future__ import annotations
-
-import os
 
 import click
 
@@ -46,29 +44,4 @@ def check_stack() -> None:
     run_with_settings(run)
 
 
-@click.command()
-@click.option("--port", default=3000, show_default=True, help="Port of the Dagster UI.")
-def ui(port: int) -> None:
-    """Start the stack and the Dagster UI (dagster dev) on 127.0.0.1."""
-    from shop_analytics.local.dagster_home import prepare_dagster_home
-
-    def run(s: settings_module.Settings) -> None:
-        stack.up(s, echo=click.echo)
-        home = prepare_dagster_home(s)
-        os.environ["DAGSTER_HOME"] = str(home)
-        click.echo(f"Dagster UI on http://127.0.0.1:{port} (DAGSTER_HOME={home})")
-        argv = ["dagster", "dev", "-h", "127.0.0.1", "-p", str(port), "-w", "workspace.yaml"]
-        os.execvp(argv[0], argv)
-
-    run_with_settings(run)
-
-
-@click.command("dagster-home")
-def dagster_home() -> None:
-    """Write DAGSTER_HOME/dagster.yaml (PostgreSQL storage when DAGSTER_PG_HOST is set)."""
-    from shop_analytics.local.dagster_home import prepare_dagster_home
-
-    run_with_settings(lambda s: click.echo(prepare_dagster_home(s)))
-
-
-COMMANDS = [up, down, status, check_stack, ui, dagster_home]
+COMMANDS = [up, down, status, check_stack]

@@ -53,6 +53,7 @@ def print_summary(
         report = resources["reports"].folder / "latest.html"
     echo(f"Report: {report}" if report.exists() else "Report: not rendered yet")
     echo(
-        "Open the Dagster UI with `make ui` (or `shop-analytics ui`): http://127.0.0.1:3000 "
-        "shows the asset lineage, these runs, the Kafka sensor and the daily schedule."
+        "Open the Dagster UI with `make ui` (or `shop-analytics ui`): "
+        f"http://127.0.0.1:{settings.dagster_ui_port} shows the asset lineage, these runs, "
+        "the Kafka sensor and the daily schedule."
     )

@@ -17,6 +17,9 @@ import pytest
 
 from shop_analytics.definitions import defs
 
+# Starts processes of its own: the stack tier.
+pytestmark = pytest.mark.stack
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 QUERY = "{ assetNodes { assetKey { path } dependencyKeys { path } } }"
 

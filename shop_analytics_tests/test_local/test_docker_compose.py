@@ -11,10 +11,11 @@ import pytest
 import yaml
 
 from shop_analytics import settings as settings_module
+from shop_analytics.cli.stream_command import stream
 from shop_analytics.local.dagster_home import POSTGRES_STORAGE
 
 COMPOSE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
-PLATFORM_SERVICES = ("dagster-webserver", "dagster-daemon", "api")
+PLATFORM_SERVICES = ("dagster-webserver", "dagster-daemon", "stream", "api", "lake-bucket")
 # Only the embedded stack uses these; in compose every system is external.
 LOCAL_ONLY = {"SHOP_ANALYTICS_HOME", "SHOP_ANALYTICS_PORT_BASE"}
 
@@ -55,7 +56,7 @@ def test_platform_processes_get_every_variable_the_resources_read(compose: dict[
 
 def test_dagster_storage_variables_are_set(compose: dict[str, Any]) -> None:
     db = POSTGRES_STORAGE["postgres"]["postgres_db"]
-    names = {value["env"] for value in db.values()}
+    names = {value["env"] for value in db.values() if isinstance(value, dict)}
     for service in ("dagster-webserver", "dagster-daemon"):
         assert names <= set(_env(compose, service))
 
@@ -91,3 +92,59 @@ def test_published_ports_listen_on_loopback_only(compose: dict[str, Any]) -> Non
     for name, service in compose["services"].items():
         for mapping in service.get("ports", []):
             assert mapping.startswith("127.0.0.1:"), f"{name} publishes {mapping} beyond loopback"
+
+
+def _published(service: dict[str, Any]) -> tuple[str, int]:
+    """The host side (a ${VAR:-default} or a number) and the container port of the one mapping."""
+    (mapping,) = service["ports"]
+    address, host_side, container = re.fullmatch(r"([\d.]+):(.+):(\d+)", mapping).groups()  # type: ignore[union-attr]
+    assert address == "127.0.0.1"
+    return host_side, int(container)
+
+
+def test_ui_and_api_are_published_on_the_variables_the_code_reads(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    overrides = settings_module.PORT_OVERRIDES
+
+    host_side, container = _published(services["dagster-webserver"])
+    assert host_side == f"${{{overrides['dagster_ui']}:-3000}}"
+    command = services["dagster-webserver"]["command"]
+    assert int(command[command.index("-p") + 1]) == container
+
+    host_side, container = _published(services["api"])
+    assert host_side == f"${{{overrides['api']}:-8000}}"
+    assert services["api"]["environment"]["API_BIND"] == f"0.0.0.0:{container}"
+
+
+def test_stream_replicas_share_one_consumer_group_on_the_clickhouse_server(
+    compose: dict[str, Any],
+) -> None:
+    service = compose["services"]["stream"]
+    command = service["command"]
+    assert command[:2] == ["shop-analytics", "stream"]
+    (group_option,) = [p for p in stream.params if p.name == "group_id"]
+    assert command[command.index("--group-id") + 1] == group_option.default
+    # Scaled replicas: no fixed name, no published port, no static member id to share.
+    assert "container_name" not in service and "ports" not in service
+    assert "--instance-id" not in command
+    partitions = int(_env(compose, "stream")["KAFKA_TOPIC_PARTITIONS"])
+    assert 2 <= service["deploy"]["replicas"] <= partitions
+    # Several writers at once need a ClickHouse server: embedded chDB admits one process.
+    assert urlsplit(_env(compose, "stream")["CLICKHOUSE_DSN"]).scheme in {"http", "https"}
+
+
+def test_topics_and_bucket_are_provisioned_before_the_platform_starts(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    env = _env(compose, "stream")
+    script = " ".join(services["kafka-topics"]["command"])
+    topics = re.search(r"for topic in (.+?); do", script).group(1).split()  # type: ignore[union-attr]
+    assert topics == [env["KAFKA_PURCHASES_TOPIC"], env["KAFKA_DEAD_LETTER_TOPIC"]]
+    assert f"--bootstrap-server {env['KAFKA_BOOTSTRAP_SERVERS']}" in script
+    assert f"--partitions {env['KAFKA_TOPIC_PARTITIONS']}" in script
+    assert "ensure_bucket(settings.load())" in " ".join(services["lake-bucket"]["command"])
+    for name in ("dagster-webserver", "dagster-daemon", "stream", "api"):
+        depends = services[name]["depends_on"]
+        for once in ("kafka-topics", "lake-bucket"):
+            assert depends[once] == {"condition": "service_completed_successfully"}, name

@@ -8,9 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from shop_analytics import settings as settings_module
 from shop_analytics.local import stack
 from shop_analytics_tests.homes import test_home
+
+# Starts processes of its own: the stack tier.
+pytestmark = pytest.mark.stack
 
 CLI = [sys.executable, "-m", "shop_analytics.cli"]
 

@@ -73,6 +73,7 @@ def lake(request: pytest.FixtureRequest) -> LakeResource:
     return resource
 
 
+@pytest.mark.stack  # the s3_lake case needs the local S3 server
 def test_write_merge_and_time_travel(lake: LakeResource) -> None:
     first = products(("p1", "green", 3.5, 10), ("p2", "black", 4.0, 5))
     assert lake.write("products", first) == 0
@@ -91,6 +92,7 @@ def test_write_merge_and_time_travel(lake: LakeResource) -> None:
     assert lake.read("products").schema == PRODUCT_SCHEMA
 
 
+@pytest.mark.stack  # the s3_lake case needs the local S3 server
 def test_merge_is_idempotent_and_creates_a_missing_table(lake: LakeResource) -> None:
     batch = products(("p1", "green", 3.5, 10), ("p2", "black", 4.0, 5))
 
