@@ -6,8 +6,8 @@ batch to batch (reopening chDB for every half-second batch would cost ~0.1-0.3 s
 only while nobody else wants the data directory: before handing a batch to the writer it checks
 the queue of waiting processes (one directory listing), and when one waits it lets the batch in
 flight finish and commit, closes its chDB client, queues behind the waiters and reopens
-(`HeldSession.hand_over`). So `shop-analytics report` or a Dagster run beside the
-stream waits for at most one batch, and the stream for their units of work.
+(`HeldSession.hand_over`). So `shop-analytics report` or a Dagster run beside the stream waits
+for the batch being read and the write in flight, and the stream for their units of work.
 
 Offsets are committed (offset + 1, synchronously) only after a batch is in both sinks and its
 dead letters are acknowledged. The sinks of one batch run in a writer thread while the next
@@ -65,7 +65,7 @@ def run_stream(
         overrides["group.instance.id"] = instance_id
     metrics = StreamMetrics(interval_s=log_interval_s)
     logger.info(
-        "opening ClickHouse (%s); an embedded chDB waits up to %.0f s for another process",
+        "opening ClickHouse (%s); an embedded chDB waits its turn for up to %.0f s",
         "embedded chDB" if clickhouse.embedded else "server",
         clickhouse.lock_timeout_s,
     )
