@@ -1,18 +1,24 @@
 """Streaming ingest of purchases (Kafka -> ClickHouse + lake), beside a bare consume of the topic.
 
     .venv/bin/python bench/stream.py [--count 1000000] [--rate 10000] [--latency-seconds 20]
+                                     [--visit-every 2]
 
-Runs on the stack of SHOP_ANALYTICS_HOME / SHOP_ANALYTICS_PORT_BASE (started if needed), with a
-topic, a chDB directory and a lake prefix of its own. Three measurements in one run:
+Runs on the stack of SHOP_ANALYTICS_HOME / SHOP_ANALYTICS_PORT_BASE (started if needed), with
+topics, chDB directories and lake prefixes of its own. Four measurements in one run:
 
 1. bare consume: confluent-kafka consume() of the whole topic in batches, no processing;
 2. ingest: `run_stream` (what `shop-analytics stream` runs) over the same topic, from the first
-   batch to the last commit; ratio to (1);
-3. latency: purchases produced at --rate per second into a fresh topic while the stream runs;
+   batch to the last commit; ratio to (1). Nobody else wants the chDB directory, so this is the
+   cost of the hand-off check alone (one directory listing per batch);
+3. shared ingest: (2) again on a fresh topic and chDB while another process takes a session on
+   the same chDB every --visit-every seconds (the stream hands the directory over each time);
+   the visitor's sessions, from asking to done, are timed too;
+4. latency: purchases produced at --rate per second into a fresh topic while the stream runs;
    produce -> queryable is the Kafka create time of each message to the moment its batch's
    ClickHouse insert returned (p50, p99).
 
-Also the cost of opening a chDB session, which is why the stream holds one for its lifetime.
+Also the cost of opening and closing a chDB session, which a hand-over pays twice (the stream
+closes and reopens) and why the stream keeps its session while nobody waits.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ import argparse
 import os
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -30,6 +38,7 @@ from pathlib import Path
 import orjson
 
 from shop_analytics import settings as settings_module
+from shop_analytics.contracts.clickhouse_ddl import clickhouse_purchases_ddl
 from shop_analytics.local import stack
 from shop_analytics.streaming import BatchResult, IngestConfig, run_stream
 from shop_analytics_tests.test_streaming import helpers as h
@@ -88,6 +97,45 @@ def ingest(place: h.StreamPlace, count: int, config: IngestConfig) -> tuple[floa
     return (count - first_batch) / (marks[1] - marks[0]), marks[1] - started, metrics.batches
 
 
+# A second process beside the stream: a session every EVERY seconds until its stdin closes; one
+# line per session with its milliseconds from asking for the turn to closing.
+VISITOR = """
+import select, sys, time
+from shop_analytics.resources.clickhouse import ClickHouseResource
+clickhouse = ClickHouseResource(dsn={dsn!r})
+print("ready", flush=True)
+while not select.select([sys.stdin], [], [], {every})[0]:
+    started = time.perf_counter()
+    with clickhouse.session() as client:
+        client.query("SELECT count() FROM purchases")
+    print(round((time.perf_counter() - started) * 1000), flush=True)
+"""
+
+
+def shared_ingest(
+    place: h.StreamPlace, count: int, config: IngestConfig, every_s: float
+) -> tuple[float, list[int]]:
+    """`ingest` while a visitor takes sessions on the same chDB: (events/s, visit ms)."""
+    with place.resources()["clickhouse"].session() as client:
+        client.command(clickhouse_purchases_ddl(if_not_exists=True).rstrip().rstrip(";"))
+    visitor = subprocess.Popen(
+        [sys.executable, "-c", VISITOR.format(dsn=f"chdb://{place.chdb_dir}", every=every_s)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert visitor.stdin is not None and visitor.stdout is not None
+    try:
+        assert visitor.stdout.readline().strip() == "ready"
+        rate, _, _ = ingest(place, count, config)
+        visitor.stdin.close()  # the visitor stops after its session in progress
+        visits = [int(line) for line in visitor.stdout]
+        visitor.wait(timeout=60)
+    finally:
+        visitor.kill()
+    return rate, visits
+
+
 def latency(place: h.StreamPlace, rate: float, seconds: float) -> tuple[float, float, int]:
     count = int(rate * seconds)
     payloads = [orjson.dumps(p) for p in h.purchases(count, seed=99)]
@@ -144,6 +192,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=IngestConfig().max_batch_messages)
     parser.add_argument("--rate", type=float, default=10_000)
     parser.add_argument("--latency-seconds", type=float, default=20)
+    parser.add_argument("--visit-every", type=float, default=2.0)
     args = parser.parse_args()
 
     settings = settings_module.export_defaults()
@@ -168,6 +217,16 @@ def main() -> None:
             f"{batches} batches; {wall:.1f} s with startup)"
         )
         print(f"chDB session open+close: {session_open_ms(place):.0f} ms")
+
+        shared = h.new_place(settings, scratch / "shared")
+        h.produce(shared.bootstrap, shared.topic, payloads)
+        rate, visits = shared_ingest(shared, args.count, config, args.visit_every)
+        visits = visits or [0]
+        print(
+            f"stream ingest, a session every {args.visit_every:g} s beside it: {rate:>10,.0f} "
+            f"events/s ({rate / bare:.2f} of bare consume); {len(visits)} sessions, "
+            f"ask to done p50 {statistics.median(visits):.0f} ms, max {max(visits)} ms"
+        )
 
         slow = h.new_place(settings, scratch / "latency")
         p50, p99, n = latency(slow, args.rate, args.latency_seconds)

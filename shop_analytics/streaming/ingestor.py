@@ -65,6 +65,11 @@ class Ingestor:
     def close(self) -> None:
         self._lake_thread.shutdown(wait=True)
 
+    def use_clickhouse(self, client: Client) -> None:
+        """Write through ``client`` from now on (the stream's new one after a hand-over); the
+        table exists already, so no DDL again. Only with no batch being written."""
+        self.clickhouse.client = client
+
     def decode(self, messages: Sequence[Message]) -> PurchaseBatch:
         """Validate ``messages``: the rows to write and the dead letters, not written yet."""
         return decode_batch(messages, self.config.max_message_bytes, self.config.measure_latency)

@@ -1,9 +1,10 @@
-"""`shop-analytics stream` as a process: SIGTERM, one embedded chDB per process, a rebalance."""
+"""`shop-analytics stream` as a process: SIGTERM, sharing its embedded chDB, a rebalance."""
 
 from __future__ import annotations
 
 import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -46,26 +47,92 @@ def test_sigterm_finishes_the_batch_commits_and_exits(stack: Settings, tmp_path:
     assert_exactly_once(place, {m["purchase_id"] for m in messages})
 
 
-def test_a_second_stream_on_the_same_chdb_waits_then_stops_clearly(
+def test_sessions_beside_the_stream_get_their_turn_and_every_purchase_arrives_once(
+    stack: Settings, tmp_path: Path
+) -> None:
+    """Another process opens sessions on the stream's chDB again and again while it ingests.
+
+    The stream holds the directory except when it hands it over, so each of the visitor's
+    sessions is exactly one hand-over, logged by the stream.
+    """
+    place = h.new_place(stack, tmp_path)
+    log = tmp_path / "stream.log"
+    messages = h.purchases(30_000, seed=3)
+    stream = h.start_stream(place, "--group-id", GROUP, "--max-batch", "5000", log=log)
+    visitor = None
+    try:
+        wait_for_line(log, "consuming", stream, timeout_s=120)
+        visitor = subprocess.Popen(
+            [sys.executable, "-c", VISITOR.format(dsn=f"chdb://{place.chdb_dir}", total=30_000)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert visitor.stdout is not None and visitor.stdout.readline().strip() == "ready"
+        # Produced only now: the visitor's first session sees none of it, its last all of it.
+        h.produce(place.bootstrap, place.topic, messages, rate_per_s=5_000)
+        counts = [int(line) for line in visitor.stdout]
+        assert visitor.wait(timeout=120) == 0
+        h.wait_until_committed(place, GROUP, timeout_s=120, alive=stream)
+        stream.send_signal(signal.SIGTERM)
+        assert stream.wait(timeout=60) == 0
+    finally:
+        stream.kill()
+        if visitor is not None:
+            visitor.kill()
+    assert counts[0] < len(messages) and counts[-1] == len(messages)
+    assert counts == sorted(counts)
+    output = log.read_text()
+    assert output.count("handed embedded ClickHouse to a waiting process") == len(counts)
+    assert f"handed to other processes {len(counts)} times" in output
+    assert_exactly_once(place, {m["purchase_id"] for m in messages})
+
+
+# Sessions in turn with the stream until it has ingested everything; one count per line.
+VISITOR = """
+import time
+from shop_analytics.resources.clickhouse import ClickHouseResource
+clickhouse = ClickHouseResource(dsn={dsn!r})
+print("ready", flush=True)
+count = -1
+while count < {total}:
+    with clickhouse.session() as client:
+        count = client.query("SELECT count() FROM purchases FINAL").result_rows[0][0]
+    print(count, flush=True)
+    time.sleep(0.2)
+"""
+
+
+def test_a_stream_that_never_gets_its_turn_stops_with_one_line(
     stack: Settings, tmp_path: Path
 ) -> None:
     place = h.new_place(stack, tmp_path)
-    first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
-    messages = h.purchases(5_000, seed=3)
-    first = h.start_stream(place, "--group-id", GROUP, log=first_log)
+    log = tmp_path / "stream.log"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER.format(dsn=f"chdb://{place.chdb_dir}")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
-        wait_for_line(first_log, "consuming", first, timeout_s=120)
-        second = h.start_stream(place, "--group-id", GROUP, "--lock-timeout", "3", log=second_log)
-        assert second.wait(timeout=120) == 2
-        assert "is in use by another process (waited 3s)" in second_log.read_text()
-        # The first one was not disturbed: it still ingests, and everything arrives once.
-        h.produce(place.bootstrap, place.topic, messages)
-        h.wait_until_committed(place, GROUP, timeout_s=120, alive=first)
-        first.send_signal(signal.SIGTERM)
-        assert first.wait(timeout=60) == 0
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        stream = h.start_stream(place, "--group-id", GROUP, "--lock-timeout", "3", log=log)
+        assert stream.wait(timeout=120) == 1
     finally:
-        first.kill()
-    assert_exactly_once(place, {m["purchase_id"] for m in messages})
+        holder.kill()
+        holder.wait()
+    output = log.read_text()
+    assert "error: embedded ClickHouse at" in output
+    assert "is in use by another process (waited 3s)" in output
+    assert "Traceback" not in output
+
+
+# A session that is never handed over: a process outside the rules, or one stuck in its work.
+HOLDER = """
+import time
+from shop_analytics.resources.clickhouse import ClickHouseResource
+with ClickHouseResource(dsn={dsn!r}).session():
+    print("holding", flush=True)
+    time.sleep(300)
+"""
 
 
 def test_two_streams_in_one_group_split_the_topic_and_the_lake_gets_each_purchase_once(
