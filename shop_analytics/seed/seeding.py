@@ -27,8 +27,10 @@ def seed(
     rate: float = 0.0,
     progress: bool = True,
     echo: Echo = print,
+    data: DemoData | None = None,
 ) -> SeedResult:
-    data = generate_demo_data(spec)
+    """Load ``data`` (default: generated from ``spec``) into the sources and Kafka."""
+    data = data or generate_demo_data(spec)
     postgres, lake, kafka = resources["postgres"], resources["lake"], resources["kafka"]
     upsert_rows(postgres, "sellers", data.sellers, "seller_id")
     upsert_rows(postgres, "clients", data.clients, "client_id")

@@ -1,4 +1,5 @@
-"""Multi-year generated data, ingested from Kafka, then one `shop-analytics backfill` of every day.
+"""Multi-year generated data on sparse days, ingested from Kafka, then one `shop-analytics backfill`
+of every day.
 
 The dates hang on FIRST_DAY alone (the range is DAYS days from it), so moving the history's start
 (before 2000, say) is a one-line change.
@@ -6,6 +7,7 @@ The dates hang on FIRST_DAY alone (the range is DAYS days from it), so moving th
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -22,7 +24,7 @@ import pytest
 
 from shop_analytics.cli.demo import SOURCES, ingest_config, plain_resources
 from shop_analytics.definitions import ASSETS_AND_CHECKS
-from shop_analytics.seed import DemoData, DemoSpec
+from shop_analytics.seed import DemoData, DemoSpec, generate_demo_data
 from shop_analytics.seed.load import merge_products
 from shop_analytics.seed.seeding import seed
 from shop_analytics.settings import Settings
@@ -32,12 +34,24 @@ FIRST_DAY = date(2025, 1, 1)
 DAYS = 400  # more than a year: the range crosses a year boundary
 LAST_DAY = FIRST_DAY + timedelta(days=DAYS - 1)
 SPEC = DemoSpec(
-    clients=300, sellers=6, products=80, purchases=6_000, days=DAYS, end_day=LAST_DAY,
+    clients=300, sellers=6, products=80, purchases=12_000, days=DAYS, end_day=LAST_DAY,
     unknown_share=0.01, seed=11,
 )  # fmt: skip
+# Sparse days keep the multi-year range (every day a partition of the run) while the data stays
+# small: every 50th day, both sides of the new year and the last day, ~30 purchases each.
+SALE_DAYS = frozenset(
+    [FIRST_DAY + timedelta(days=i) for i in range(0, DAYS, 50)]
+    + [date(2025, 12, 31), date(2026, 1, 1), LAST_DAY]
+)
 # Products registered in the catalogue after their first sales: the stock check must see them.
 LATE_PRODUCTS = 3
 LATE_BY = timedelta(days=DAYS // 2)
+
+
+def sparse_demo_data(spec: DemoSpec) -> DemoData:
+    data = generate_demo_data(spec)
+    on_sale_days = data.purchases["timestamp"].dt.date.isin(SALE_DAYS)
+    return dataclasses.replace(data, purchases=data.purchases[on_sale_days].reset_index(drop=True))
 
 
 @dataclass
@@ -57,7 +71,9 @@ def backfill_command(*args: str) -> list[str]:
 @pytest.fixture(scope="package")
 def backfill(stack: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backfill]:
     resources = plain_resources(stack)
-    seeded = seed(resources, SPEC, progress=False, echo=lambda _line: None)
+    seeded = seed(
+        resources, SPEC, progress=False, echo=lambda _line: None, data=sparse_demo_data(SPEC)
+    )
     late = seeded.data.products.head(LATE_PRODUCTS).copy()
     late["updated_at"] = late["updated_at"] + LATE_BY
     merge_products(resources["lake"], late)

@@ -73,6 +73,8 @@ def test_config_is_derived_without_spark(tmp_path: Path) -> None:
     assert conf["spark.hadoop.fs.s3a.endpoint.region"] == "eu-west-1"
     assert conf["spark.hadoop.fs.s3a.secret.key"] == "secret"
     assert conf["spark.local.dir"] == str(tmp_path / "spark" / "tmp")
+    # A short-lived local JVM: client compiler and serial collector, passed at launch.
+    assert conf["spark.driver.extraJavaOptions"] == "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
     # Extra options win over derived ones; values are strings as Spark stores them.
     assert conf["spark.sql.shuffle.partitions"] == "8"
     assert conf["spark.executor.memory"] == "2g"
