@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from shop_analytics import settings as settings_module
 
 
@@ -35,3 +37,13 @@ def test_exported_defaults_stay_embedded_in_child_processes() -> None:
     assert env["S3_ENDPOINT_URL"] == "https://s3.example.com"
     # A process that inherits this environment sees the same split, not five external systems.
     assert settings_module.load(env).external == {"s3"}
+
+
+def test_history_start_is_a_checked_date() -> None:
+    assert settings_module.load({}).history_start == settings_module.DEFAULT_HISTORY_START
+    s = settings_module.load({"SHOP_ANALYTICS_HISTORY_START": "1997-01-01"})
+    assert s.history_start.isoformat() == "1997-01-01"
+    assert s.as_environment()["SHOP_ANALYTICS_HISTORY_START"] == "1997-01-01"
+    for wrong in ("1997", "01.01.1997", "1899-12-31", "9999-01-01"):
+        with pytest.raises(ValueError, match="SHOP_ANALYTICS_HISTORY_START"):
+            settings_module.load({"SHOP_ANALYTICS_HISTORY_START": wrong})
