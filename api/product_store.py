@@ -72,6 +72,17 @@ class ProductStore:
         data = table.to_pyarrow_dataset().to_table(filter=condition)
         return data.to_pylist()
 
+    def _read_ids(self, ids: list[str]) -> list[dict[str, Any]]:
+        # Filtered after the scan: a dataset filter `isin` fails on tables whose statistics
+        # hold string_view values (delta-rs), and the MERGE reads the whole table anyway.
+        try:
+            data = self._lake.table(self._table).to_pyarrow_dataset().to_table()
+        except TableNotFoundError:
+            return []
+        keys = data["product_id"]
+        found = data.filter(pc.is_in(keys, value_set=pa.array(ids, type=keys.type)))
+        return found.to_pylist()
+
     # -- writes --------------------------------------------------------------------------------
     def create(self, fields: dict[str, Any]) -> dict[str, Any]:
         """Insert a new product; the same values again return the stored row; others: 409."""
@@ -114,10 +125,7 @@ class ProductStore:
         unique = {key: item for key, item in reversed(list(zip(keys, items, strict=True)))}
 
         def attempt() -> dict[object, ItemOutcome] | None:
-            stored = {
-                row["product_id"]: _as_json(row)
-                for row in self._read(pc.field("product_id").isin(list(unique)))
-            }
+            stored = {row["product_id"]: _as_json(row) for row in self._read_ids(list(unique))}
             outcomes: dict[object, ItemOutcome] = {}
             new_rows = []
             for key, fields in unique.items():

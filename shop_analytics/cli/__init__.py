@@ -6,6 +6,7 @@ import click
 
 from shop_analytics.cli import pipeline_commands, stack_commands
 from shop_analytics.cli.api_command import api
+from shop_analytics.cli.load_command import load
 from shop_analytics.cli.stream_command import stream
 
 
@@ -14,5 +15,5 @@ def main() -> None:
     """Purchase analytics on PostgreSQL, Kafka, Delta Lake on S3, ClickHouse and Spark."""
 
 
-for command in [*stack_commands.COMMANDS, *pipeline_commands.COMMANDS, stream, api]:
+for command in [*stack_commands.COMMANDS, *pipeline_commands.COMMANDS, stream, api, load]:
     main.add_command(command)
