@@ -69,12 +69,13 @@ class ProductStore:
             table = self._lake.table(self._table)
         except TableNotFoundError:
             return []
-        data = table.to_pyarrow_dataset().to_table(filter=condition)
-        return data.to_pylist()
+        # Filtered after the scan: delta-rs may record a file's statistics as string_view,
+        # against which a pushed-down string filter fails ("no kernel matching").
+        data = table.to_pyarrow_dataset().to_table()
+        return (data if condition is None else data.filter(condition)).to_pylist()
 
     def _read_ids(self, ids: list[str]) -> list[dict[str, Any]]:
-        # Filtered after the scan: a dataset filter `isin` fails on tables whose statistics
-        # hold string_view values (delta-rs), and the MERGE reads the whole table anyway.
+        # Filtered after the scan, as in `_read`; the MERGE reads the whole table anyway.
         try:
             data = self._lake.table(self._table).to_pyarrow_dataset().to_table()
         except TableNotFoundError:
