@@ -6,6 +6,7 @@ import click
 
 from shop_analytics.cli import dagster_commands, pipeline_commands, stack_commands
 from shop_analytics.cli.api_command import api
+from shop_analytics.cli.load_command import load
 from shop_analytics.cli.stream_command import stream
 
 
@@ -20,5 +21,6 @@ for command in [
     *pipeline_commands.COMMANDS,
     stream,
     api,
+    load,
 ]:
     main.add_command(command)
