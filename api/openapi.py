@@ -60,9 +60,30 @@ def _entity_operations(
     replace: type[BaseModel],
     patch: type[BaseModel],
     create_note: str,
+    batch_result: type[BaseModel],
 ) -> list[Operation]:
     base, one, tags = f"/api/{collection}", f"/api/{collection}/{{{key}}}", (collection,)
-    return [
+    batch = Operation(
+        "post",
+        f"{base}:batch",
+        f"Add many {collection} in one write, with a result per item",
+        batch_result,
+        f"Every {noun} was stored, or already was with the same values (status accepted), "
+        "but those whose id holds other values (status conflict). Repeating the batch gives "
+        "the same answer.",
+        body=create,
+        errors=_WRITE_ERRORS,
+        tags=tags,
+        body_schema={
+            "type": "array",
+            "items": {"$ref": f"#/components/schemas/{create.__name__}"},
+            "description": f"{collection.capitalize()}, each as for `POST {base}`, written in "
+            "one statement. One invalid item makes the whole batch a 400 naming each bad "
+            "field as `<index>.<field>`, and nothing is written; conflicts are reported per "
+            "item. At most API_MAX_BATCH_ITEMS items (1000 by default).",
+        },
+    )
+    return [batch,
         Operation("get", base, f"List {collection} by id", page, f"A page of {collection}",
                   errors=(400, 503), paged=True, tags=tags),
         Operation("post", base, f"Add a {noun}", stored, f"The {noun} as stored; {create_note}",
@@ -111,11 +132,13 @@ OPERATIONS: list[Operation] = [
     ),
     *_entity_operations("products", "product", "product_id", ProductV2, responses.ProductPage,
                         bodies.ProductCreate, bodies.ProductReplace, bodies.ProductPatch,
-                        REPEAT_NOTE),
+                        REPEAT_NOTE, responses.ProductBatchResult),
     *_entity_operations("sellers", "seller", "seller_id", Seller, responses.SellerPage,
-                        bodies.SellerCreate, bodies.SellerReplace, bodies.SellerPatch, REPEAT_NOTE),
+                        bodies.SellerCreate, bodies.SellerReplace, bodies.SellerPatch, REPEAT_NOTE,
+                        responses.SellerBatchResult),
     *_entity_operations("clients", "client", "client_id", Client, responses.ClientPage,
-                        bodies.ClientCreate, bodies.ClientReplace, bodies.ClientPatch, REPEAT_NOTE),
+                        bodies.ClientCreate, bodies.ClientReplace, bodies.ClientPatch, REPEAT_NOTE,
+                        responses.ClientBatchResult),
 ]  # fmt: skip
 
 

@@ -5,19 +5,33 @@
 - replace (PUT): insert or overwrite; a row that already holds these values is not touched,
   so `updated_at` moves only when something changed.
 - patch (PATCH): change the given columns of an existing row, with the same guard.
+- create_many (POST .../:batch): create for many rows in one statement (one commit).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+import orjson
 from psycopg import sql
 
+from api.entity_batches import ACCEPTED, ItemOutcome, conflict, settle_repeats
 from api.errors import ApiError
 from api.pg_connections import PgConnections
 from shop_analytics.contracts.contract_model import ContractModel
+from shop_analytics.contracts.field_specs import field_specs
+
+# The type each column kind is read as from the batch's JSON rows.
+_SQL_TYPES = {
+    "uuid": "uuid",
+    "string": "text",
+    "timestamp": "timestamptz",
+    "integer": "integer",
+    "number": "double precision",
+}
 
 
 @dataclass(frozen=True)
@@ -96,6 +110,68 @@ class PgEntityStore:
             )
         return existing
 
+    def create_many(self, rows: Sequence[tuple[UUID, dict[str, Any]]]) -> list[ItemOutcome]:
+        """`create` for each `(key, values)` in one statement; an outcome per row, in order.
+
+        New keys are inserted; a stored key with the same values is accepted as it is, with
+        other values it is a conflict. The first occurrence of a key repeated within `rows`
+        decides; a repeat with other values is a conflict.
+        """
+        keys = [key for key, _ in rows]
+        unique = {key: values for key, values in reversed(rows)}  # the first occurrence wins
+        settled = self._insert_new(unique)
+        late = {key: values for key, values in unique.items() if key not in settled}
+        if late:  # inserted by another writer after this statement's snapshot: look again
+            settled.update(self._insert_new(late))
+        for key in late:
+            settled.setdefault(
+                key, ItemOutcome("conflict", f"{self.entity.key} {key} changed concurrently; retry")
+            )
+        if len(unique) == len(rows):
+            return [settled[key] for key in keys]
+        return settle_repeats(keys, [values for _, values in rows], settled, self.entity.key)
+
+    def _insert_new(self, rows: dict[UUID, dict[str, Any]]) -> dict[UUID, ItemOutcome]:
+        # One statement: the CTE inserts the new keys (DO NOTHING for the others) and the outer
+        # SELECT reads the stored rows as they were before it, so each key is either inserted
+        # or compared with what was there. A key that is neither was inserted concurrently.
+        columns = [self.entity.key, *self.entity.writable]
+        kinds = {spec.name: spec.kind for spec in field_specs(self.entity.stored)}
+        names = sql.SQL(", ").join(map(sql.Identifier, columns))
+        query = sql.SQL(
+            "WITH input AS (SELECT * FROM json_to_recordset(%s::json) AS t({typed})), "
+            "inserted AS (INSERT INTO {table} ({names}) SELECT {names} FROM input "
+            "ON CONFLICT ({key}) DO NOTHING RETURNING {key}) "
+            "SELECT input.{key} AS key, inserted.{key} IS NOT NULL AS inserted, "
+            "stored.{key} IS NOT NULL AS existed, {stored} IS NOT DISTINCT FROM {given} AS same "
+            "FROM input LEFT JOIN inserted ON inserted.{key} = input.{key} "
+            "LEFT JOIN {table} AS stored ON stored.{key} = input.{key}"
+        ).format(
+            typed=sql.SQL(", ").join(
+                sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(_SQL_TYPES[kinds[c]]))
+                for c in columns
+            ),
+            names=names,
+            table=self._table,
+            key=self._key,
+            stored=_tuple("stored", self.entity.writable),
+            given=_tuple("input", self.entity.writable),
+        )
+        # The rows travel as one JSON document that PostgreSQL parses in C: psycopg writes arrays
+        # of UUIDs and datetimes value by value in Python, several times slower.
+        document = orjson.dumps(
+            [{self.entity.key: key, **_pick(values, columns[1:])} for key, values in rows.items()]
+        ).decode()
+        with self._pg.connection() as conn:
+            found = conn.execute(query, [document]).fetchall()
+        outcomes: dict[UUID, ItemOutcome] = {}
+        for row in found:
+            if row["inserted"] or (row["existed"] and row["same"]):
+                outcomes[row["key"]] = ACCEPTED
+            elif row["existed"]:
+                outcomes[row["key"]] = conflict(self.entity.key, row["key"])
+        return outcomes
+
     def replace(self, key: UUID, values: dict[str, Any]) -> dict[str, Any]:
         """Insert or overwrite every writable column; returns the row."""
         columns = [self.entity.key, *self.entity.writable]
@@ -149,6 +225,10 @@ class PgEntityStore:
         with self._pg.connection() as conn:
             row = conn.execute(query, params).fetchone()
         return self._row(row) if row is not None else self.get(key)
+
+
+def _pick(values: dict[str, Any], columns: Sequence[str]) -> dict[str, Any]:
+    return {column: values.get(column) for column in columns}
 
 
 def _tuple(table: str, columns: Any) -> sql.Composable:

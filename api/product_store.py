@@ -4,13 +4,13 @@ Writes serialise within a process (one lock) and use optimistic checks across pr
 a create inserts only when no row matches, a patch updates only the row version it read
 (`updated_at` unchanged), and a lost race is retried on a fresh read. Writes that change
 nothing (a repeated PUT, an empty PATCH, a repeated POST) commit nothing, so each request that
-changes a product makes exactly one new table version.
+changes a product makes exactly one new table version; a batch of new products is one MERGE.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -25,6 +25,7 @@ from deltalake.exceptions import (
     TableNotFoundError,
 )
 
+from api.entity_batches import ACCEPTED, ItemOutcome, conflict, settle_repeats
 from api.errors import ApiError, BackendUnavailable
 from shop_analytics.contracts import ProductV2
 from shop_analytics.contracts.arrow_schemas import product_arrow_schema
@@ -68,8 +69,20 @@ class ProductStore:
             table = self._lake.table(self._table)
         except TableNotFoundError:
             return []
-        data = table.to_pyarrow_dataset().to_table(filter=condition)
-        return data.to_pylist()
+        # Filtered after the scan: delta-rs may record a file's statistics as string_view,
+        # against which a pushed-down string filter fails ("no kernel matching").
+        data = table.to_pyarrow_dataset().to_table()
+        return (data if condition is None else data.filter(condition)).to_pylist()
+
+    def _read_ids(self, ids: list[str]) -> list[dict[str, Any]]:
+        # Filtered after the scan, as in `_read`; the MERGE reads the whole table anyway.
+        try:
+            data = self._lake.table(self._table).to_pyarrow_dataset().to_table()
+        except TableNotFoundError:
+            return []
+        keys = data["product_id"]
+        found = data.filter(pc.is_in(keys, value_set=pa.array(ids, type=keys.type)))
+        return found.to_pylist()
 
     # -- writes --------------------------------------------------------------------------------
     def create(self, fields: dict[str, Any]) -> dict[str, Any]:
@@ -101,6 +114,46 @@ class ProductStore:
             )
 
         return self._write(attempt)
+
+    def create_many(self, items: Sequence[dict[str, Any]]) -> list[ItemOutcome]:
+        """`create` for many products with one MERGE (one table version); an outcome each.
+
+        Stored ids are compared (same values: accepted, others: conflict) and the new ones
+        inserted by an insert-only MERGE. If another writer inserted one of them meanwhile, the
+        MERGE inserts fewer rows than sent: read again and sort those out on the next attempt.
+        """
+        keys = [str(item["product_id"]) for item in items]
+        unique = {key: item for key, item in reversed(list(zip(keys, items, strict=True)))}
+
+        def attempt() -> dict[object, ItemOutcome] | None:
+            stored = {row["product_id"]: _as_json(row) for row in self._read_ids(list(unique))}
+            outcomes: dict[object, ItemOutcome] = {}
+            new_rows = []
+            for key, fields in unique.items():
+                existing = stored.get(key)
+                if existing is None:
+                    new_rows.append(self._new_row(fields, previous=None))
+                    outcomes[key] = ACCEPTED
+                else:
+                    same = _same_values(existing, fields)
+                    outcomes[key] = ACCEPTED if same else conflict("product_id", key)
+            if not new_rows:
+                return outcomes
+            if not self._lake.exists(self._table):
+                self._lake.merge(self._table, _arrow(new_rows), _KEY_MATCH)
+                return outcomes
+            metrics = (
+                self._lake.table(self._table)
+                .merge(_arrow(new_rows), _KEY_MATCH, source_alias="s", target_alias="t")
+                .when_not_matched_insert_all()
+                .execute()
+            )
+            return outcomes if metrics.get("num_target_rows_inserted") == len(new_rows) else None
+
+        settled = self._write(attempt) if unique else {}
+        if len(unique) == len(items):
+            return [settled[key] for key in keys]
+        return settle_repeats(keys, list(items), settled, "product_id")
 
     def replace(self, product_id: UUID, fields: dict[str, Any]) -> dict[str, Any]:
         """Insert or overwrite a product (PUT); unchanged values commit nothing."""

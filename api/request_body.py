@@ -52,10 +52,15 @@ def parse_body(model: type[M]) -> M:
 
 def reject_nul_text(values: dict[str, object]) -> None:
     """400 for text PostgreSQL cannot store (it refuses the NUL character in any text column)."""
-    errors = [
-        FieldError(field=name, reason="Text must not contain the NUL character (\\u0000)")
+    errors = nul_text_errors(values)
+    if errors:
+        raise validation_error(errors)
+
+
+def nul_text_errors(values: dict[str, object], prefix: str = "") -> list[FieldError]:
+    """The fields of `values` holding a NUL character, named `<prefix><field>`."""
+    return [
+        FieldError(field=prefix + name, reason="Text must not contain the NUL character (\\u0000)")
         for name, value in values.items()
         if isinstance(value, str) and "\x00" in value
     ]
-    if errors:
-        raise validation_error(errors)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from shop_analytics.contracts import Client, ProductV2, Seller
 
@@ -51,6 +51,38 @@ class BatchResult(BaseModel):
     accepted: int
     rejected: int
     results: list[BatchItem]
+
+
+def entity_batch_result(noun: str, key: str) -> type[BaseModel]:
+    """The answer of `POST /api/<collection>:batch`, with the entity's id field (`client_id`)."""
+    item_fields: dict[str, Any] = {
+        "index": (int, Field(description="Position in the request")),
+        key: (str, Field(description="The item's id")),
+        "status": (
+            Literal["accepted", "conflict"],
+            Field(description="accepted: stored now or already with these values; conflict: "
+                  "the id holds other values (change it with PUT or PATCH)"),
+        ),
+        "message": (str | None, Field(default=None, description="Why a conflict is one")),
+    }  # fmt: skip
+    item: type[BaseModel] = create_model(
+        f"{noun}BatchItem",
+        __doc__=f"What happened to item `index` of a {noun.lower()} batch.",
+        **item_fields,
+    )
+    result: type[BaseModel] = create_model(
+        f"{noun}BatchResult",
+        __doc__="Per-item results, in request order; `rejected` counts the conflicts.",
+        accepted=(int, ...),
+        rejected=(int, ...),
+        results=(list[item], ...),
+    )
+    return result
+
+
+ClientBatchResult = entity_batch_result("Client", "client_id")
+SellerBatchResult = entity_batch_result("Seller", "seller_id")
+ProductBatchResult = entity_batch_result("Product", "product_id")
 
 
 class Health(BaseModel):

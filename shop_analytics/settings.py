@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 # Offsets from SHOP_ANALYTICS_PORT_BASE, so that a second stack (tests, a colleague) can run
@@ -46,6 +47,13 @@ PORT_OVERRIDES = {
     "dagster_ui": "DAGSTER_UI_PORT",
     "api": "API_PORT",
 }
+
+# The first day of purchases the platform takes (API, stream) and partitions (daily assets).
+# 1990-01-01 takes a shop's whole digital history (the oldest logs of real shops are from the
+# 1990s) and keeps ~13 000 day partitions; the earliest allowed is ClickHouse DateTime64's
+# first day, 1900-01-01.
+DEFAULT_HISTORY_START = date(1990, 1, 1)
+EARLIEST_HISTORY_START = date(1900, 1, 1)
 
 # Development credentials of the embedded S3 server: it serves 127.0.0.1 only.
 LOCAL_S3_ACCESS_KEY = "shopanalytics"
@@ -85,6 +93,7 @@ class Settings:
     spark_master: str
     dagster_ui_port: int
     api_port: int
+    history_start: date = DEFAULT_HISTORY_START
 
     def port(self, name: str) -> int:
         return self.port_base + PORT_OFFSETS[name]
@@ -114,6 +123,7 @@ class Settings:
             "LAKE_ROOT": self.lake_root,
             "CLICKHOUSE_DSN": self.clickhouse_dsn,
             "SPARK_MASTER": self.spark_master,
+            "SHOP_ANALYTICS_HISTORY_START": self.history_start.isoformat(),
         }
 
 
@@ -124,6 +134,7 @@ OPTIONAL_VARIABLES = frozenset(
         "KAFKA_SASL_MECHANISM",
         "KAFKA_SASL_USERNAME",
         "KAFKA_SASL_PASSWORD",
+        "SHOP_ANALYTICS_HISTORY_START",
     }
 )
 
@@ -139,6 +150,25 @@ def _external_systems(env: Mapping[str, str]) -> frozenset[str]:
         for system, var in EXTERNAL_MARKERS.items()
         if env.get(var) and system not in embedded
     )
+
+
+def history_start(value: str | None) -> date:
+    """``SHOP_ANALYTICS_HISTORY_START`` (``YYYY-MM-DD``) as a date, checked to be usable."""
+    if not value:
+        return DEFAULT_HISTORY_START
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            f"SHOP_ANALYTICS_HISTORY_START={value!r} is not a date like 1990-01-01"
+        ) from None
+    today = datetime.now(UTC).date()
+    if not EARLIEST_HISTORY_START <= day <= today:
+        raise ValueError(
+            f"SHOP_ANALYTICS_HISTORY_START={value} must lie between "
+            f"{EARLIEST_HISTORY_START} (the first day ClickHouse stores) and today ({today})"
+        )
+    return day
 
 
 def load(environ: Mapping[str, str] | None = None) -> Settings:
@@ -176,6 +206,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         spark_master=env.get("SPARK_MASTER") or "local[2]",
         dagster_ui_port=int(env.get(PORT_OVERRIDES["dagster_ui"]) or port("dagster_ui")),
         api_port=int(env.get(PORT_OVERRIDES["api"]) or port("api")),
+        history_start=history_start(env.get("SHOP_ANALYTICS_HISTORY_START")),
     )
 
 

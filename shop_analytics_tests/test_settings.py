@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from shop_analytics import settings as settings_module
 
 
@@ -44,3 +46,13 @@ def test_ui_and_api_ports_follow_the_base_unless_set() -> None:
     fixed = settings_module.load({"DAGSTER_UI_PORT": "3000", "API_PORT": "8000"})
     assert (fixed.dagster_ui_port, fixed.api_port) == (3000, 8000)
     assert set(settings_module.PORT_OVERRIDES.values()) <= settings_module.as_environment_keys()
+
+
+def test_history_start_is_a_checked_date() -> None:
+    assert settings_module.load({}).history_start == settings_module.DEFAULT_HISTORY_START
+    s = settings_module.load({"SHOP_ANALYTICS_HISTORY_START": "1997-01-01"})
+    assert s.history_start.isoformat() == "1997-01-01"
+    assert s.as_environment()["SHOP_ANALYTICS_HISTORY_START"] == "1997-01-01"
+    for wrong in ("1997", "01.01.1997", "1899-12-31", "9999-01-01"):
+        with pytest.raises(ValueError, match="SHOP_ANALYTICS_HISTORY_START"):
+            settings_module.load({"SHOP_ANALYTICS_HISTORY_START": wrong})

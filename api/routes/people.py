@@ -1,9 +1,10 @@
-"""`/api/sellers` and `/api/clients`: the same five operations on a PostgreSQL table each."""
+"""`/api/sellers` and `/api/clients`: the same operations on a PostgreSQL table each."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, current_app
 
+from api.entity_batches import batch_answer, read_entity_batch
 from api.entity_models import (
     ClientCreate,
     ClientPatch,
@@ -14,7 +15,7 @@ from api.entity_models import (
 )
 from api.errors import json_response
 from api.pg_entities import PgEntityStore
-from api.request_body import parse_body, reject_nul_text
+from api.request_body import json_body, parse_body, reject_nul_text
 from api.routes.common import backends, listing, not_found, page, path_id
 from shop_analytics.contracts.contract_model import ContractModel
 
@@ -46,6 +47,14 @@ def entity_blueprint(
         values = body.model_dump(exclude={key_name})
         reject_nul_text(values)
         return json_response(store().create(getattr(body, key_name), values))
+
+    @bp.post(f"{base}:batch")
+    def add_many() -> Response:
+        limit: int = current_app.config["API_MAX_BATCH_ITEMS"]
+        items = read_entity_batch(create, json_body(), limit, postgres_text=True)
+        rows = [(getattr(item, key_name), item.model_dump(exclude={key_name})) for item in items]
+        outcomes = store().create_many(rows) if rows else []
+        return json_response(batch_answer(key_name, [key for key, _ in rows], outcomes))
 
     @bp.get(one)
     def get_one(**path: str) -> Response:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, current_app
 
+from api.entity_batches import batch_answer, read_entity_batch
 from api.entity_models import ProductCreate, ProductPatch, ProductReplace
 from api.errors import json_response
-from api.request_body import parse_body
+from api.request_body import json_body, parse_body
 from api.routes.common import backends, listing, not_found, page, path_id
 
 bp = Blueprint("products", __name__)
@@ -24,6 +25,14 @@ def list_products() -> Response:
 def create_product() -> Response:
     body = parse_body(ProductCreate)
     return json_response(backends().products.create(body.model_dump()))
+
+
+@bp.post("/api/products:batch")
+def create_products() -> Response:
+    limit: int = current_app.config["API_MAX_BATCH_ITEMS"]
+    items = [item.model_dump() for item in read_entity_batch(ProductCreate, json_body(), limit)]
+    outcomes = backends().products.create_many(items) if items else []
+    return json_response(batch_answer("product_id", [i["product_id"] for i in items], outcomes))
 
 
 @bp.get("/api/products/<product_id>")

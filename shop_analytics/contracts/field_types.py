@@ -14,11 +14,14 @@ rows read from PostgreSQL, Delta or pandas are validated with the same models.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BeforeValidator, Field
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
+
+from shop_analytics.contracts.purchase_time_bounds import purchase_time_bounds
 
 # Canonical 8-4-4-4-12 text form: the JSON Schema "uuid" format (RFC 4122 / 9562 text), and the
 # form PostgreSQL, ClickHouse and Spark print, so an id compares equal as text in every system.
@@ -63,6 +66,13 @@ def _gate_timestamp(value: Any) -> Any:
     return value
 
 
+def _within_purchase_bounds(value: datetime) -> datetime:
+    reason = purchase_time_bounds().refusal(value)
+    if reason is not None:
+        raise PydanticCustomError("timestamp_bounds", reason)
+    return value
+
+
 def _gate_integer(value: Any) -> Any:
     # bool is an int subclass in Python and JSON true would become 1: refuse it explicitly.
     if isinstance(value, str | bool):
@@ -89,6 +99,12 @@ Uuid = Annotated[UUID, BeforeValidator(_gate_uuid)]
 
 Timestamp = Annotated[AwareDatetime, BeforeValidator(_gate_timestamp)]
 """An instant with a zone: RFC 3339 text such as `2025-04-06T12:00:00Z`; naive times refused."""
+
+PurchaseTimestamp = Annotated[Timestamp, AfterValidator(_within_purchase_bounds)]
+"""A `Timestamp` within `purchase_time_bounds`: from the history start to a day after now.
+
+JSON Schema cannot state a bound on a date-time (and this one moves with the clock), so the
+exported schemas describe it in words; the model, the API and the ingestor enforce it."""
 
 # The constraints come before the gate: pydantic then compiles them into its own integer/float
 # parser (and emits them as JSON Schema keywords), and runs the gate first. JSON Schema counts 2.0

@@ -13,7 +13,13 @@ from typing import Any
 from pydantic import ConfigDict, Field
 
 from shop_analytics.contracts.contract_model import ContractModel
-from shop_analytics.contracts.field_types import Money, PositiveCount, Timestamp, Uuid
+from shop_analytics.contracts.field_types import (
+    Money,
+    PositiveCount,
+    PurchaseTimestamp,
+    Timestamp,
+    Uuid,
+)
 
 # The spec's section 4 / section 9 example, published in the JSON Schema and OpenAPI documents.
 SPEC_EXAMPLE: dict[str, Any] = {
@@ -41,8 +47,9 @@ class Purchase(ContractModel):
     """Units bought: a whole number of at least 1."""
     price: Money
     """Unit price paid, a finite number of at least 0."""
-    timestamp: Timestamp
-    """When the purchase happened, ISO 8601 with a time zone."""
+    timestamp: PurchaseTimestamp
+    """When the purchase happened, ISO 8601 with a time zone; from the history start
+    (`SHOP_ANALYTICS_HISTORY_START`, 1990-01-01 by default) to at most a day after now."""
 
 
 class PurchaseV2(Purchase):

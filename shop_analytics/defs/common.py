@@ -8,9 +8,11 @@ import dagster as dg
 import pandas as pd
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, PARTITION_NAME_TAG
 
+from shop_analytics.contracts.purchase_time_bounds import purchase_time_bounds
+
 # Purchases are bucketed by their UTC calendar day everywhere (stage, marts, report), the same
 # instant-to-day rule ClickHouse's toDate(timestamp) applies to the fact table's UTC column.
-DAILY = dg.DailyPartitionsDefinition(start_date="2025-01-01", timezone="UTC")
+DAILY = dg.DailyPartitionsDefinition(start_date=purchase_time_bounds().earliest, timezone="UTC")
 
 # Single-run backfills: a range of days is one run, so Spark starts once for the whole range.
 SINGLE_RUN = dg.BackfillPolicy.single_run()

@@ -17,7 +17,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from shop_analytics.contracts.field_types import INT32_MAX, UUID_TEXT
-from shop_analytics.streaming.decoding import MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS, REQUIRED
+from shop_analytics.contracts.purchase_time_bounds import purchase_time_bounds
+from shop_analytics.streaming.decoding import REQUIRED
 
 FAST_KEYS: Final = frozenset(REQUIRED)
 """A message whose keys are exactly these may take the fast path (v1, or v2 without seller)."""
@@ -70,10 +71,13 @@ def check_columns(columns: Sequence[Sequence[Any]]) -> tuple[list[pa.Array], lis
         return [], list(range(count))
     millis = pc.floor_temporal(nanos, unit="millisecond").cast(_MS)
     as_int = millis.cast(pa.int64())
+    # Out of bounds is not refused here either: the per-message check words the reason.
+    bounds = purchase_time_bounds()
     ok = pc.and_(
         ok,
         pc.and_(
-            pc.greater_equal(as_int, MIN_TIMESTAMP_MS), pc.less_equal(as_int, MAX_TIMESTAMP_MS)
+            pc.greater_equal(as_int, bounds.earliest_ms),
+            pc.less_equal(as_int, bounds.latest_ms()),
         ),
     )
     failed = pc.indices_nonzero(pc.invert(ok)).to_pylist()

@@ -8,8 +8,9 @@ runs it over the contract's table of good and bad messages and requires the same
 same values as `contracts.parse_purchase`. Rejected messages are rare, so their reason is taken
 from pydantic itself (`reject_reason`), worded exactly as the API's 400 answers.
 
-One rule is the sink's, not the contract's: ClickHouse's DateTime64 stores 1900..2299 only, so a
-valid purchase dated outside it is refused here rather than silently clamped.
+Timestamps must lie within `contracts.purchase_time_bounds` (history start .. now + 1 day), the
+same bounds the model applies, so nothing is stored that the day partitions cannot reach and
+nothing outside what ClickHouse's DateTime64 holds is silently clamped.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pydantic import ValidationError
 
 from shop_analytics.contracts import UnknownSchemaVersion, describe_errors, parse_purchase
 from shop_analytics.contracts.field_types import INT32_MAX, TIMESTAMP_TEXT, UUID_TEXT
+from shop_analytics.contracts.purchase_time_bounds import purchase_time_bounds
 
 REQUIRED: Final = ("purchase_id", "client_id", "product_id", "quantity", "price", "timestamp")
 FIELDS_BY_VERSION: Final[dict[str, frozenset[str]]] = {
@@ -31,9 +33,6 @@ FIELDS_BY_VERSION: Final[dict[str, frozenset[str]]] = {
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
-# DateTime64(3)'s range in ClickHouse, in epoch milliseconds.
-MIN_TIMESTAMP_MS: Final = (datetime(1900, 1, 1, tzinfo=UTC) - _EPOCH) // _MS
-MAX_TIMESTAMP_MS: Final = (datetime(2300, 1, 1, tzinfo=UTC) - _EPOCH) // _MS - 1
 
 _is_uuid = UUID_TEXT.fullmatch
 _is_timestamp = TIMESTAMP_TEXT.fullmatch
@@ -110,16 +109,17 @@ def _timestamp_ms(value: Any) -> int | str:
     except ValueError as exc:
         return f"timestamp: Input should be a valid datetime ({exc})"
     millis: int = (moment - _EPOCH) // _MS
-    if not MIN_TIMESTAMP_MS <= millis <= MAX_TIMESTAMP_MS:
-        return "timestamp: outside the range ClickHouse stores (1900-01-01 to 2299-12-31)"
+    refusal = purchase_time_bounds().refusal_ms(millis)
+    if refusal is not None:
+        return f"timestamp: {refusal}"
     return millis
 
 
 def reject_reason(payload: bytes, version: str, fast_reason: str) -> str:
     """The contract's own wording of why ``payload`` was refused (pydantic's field errors).
 
-    Falls back to the fast check's reason when pydantic has none to give: a sink-range refusal,
-    or a payload pydantic cannot even start on.
+    Falls back to the fast check's reason when pydantic has none to give (a payload pydantic
+    cannot even start on).
     """
     try:
         parse_purchase(payload, version)

@@ -32,4 +32,3 @@ class OffsetRange:
 
     def commit_position(self) -> TopicPartition:
         return TopicPartition(self.topic, self.partition, self.next_offset)
-

@@ -19,7 +19,13 @@ from api.errors import ApiError
 from api.purchase_reading import ReadPurchase, _from_row, read_batch, read_purchase
 from shop_analytics.contracts import PurchaseV2, field_errors, purchase_message
 from shop_analytics.streaming.decoding import FIELDS_BY_VERSION, PurchaseRow, check_purchase
-from shop_analytics_tests.test_contracts.cases import BAD, GOOD_V1, GOOD_V2_ONLY, SPEC_MESSAGE
+from shop_analytics_tests.test_contracts.cases import (
+    BAD,
+    GOOD_V1,
+    GOOD_V2_ONLY,
+    OUT_OF_BOUNDS,
+    SPEC_MESSAGE,
+)
 from shop_analytics_tests.test_streaming.test_decoding import random_message
 
 GOOD = {**GOOD_V1, **GOOD_V2_ONLY}
@@ -69,8 +75,8 @@ def test_bad_bodies_get_the_contracts_field_errors(name: str) -> None:
 
 def valid_timestamp(rng: random.Random) -> str:
     """A valid timestamp in any of the forms the contract allows (canonical or not)."""
-    # Mostly inside ClickHouse's years (1900..2299), where the fast check answers.
-    first, last = rng.choice([(1900, 2299), (1900, 2299), (1900, 2299), (1, 9998)])
+    # Mostly inside the time bounds (1990 .. now + 1 day), where the fast check answers.
+    first, last = rng.choice([(1990, 2025), (1990, 2025), (1990, 2025), (1, 9998)])
     start = datetime(first, 1, 1)
     moment = start + timedelta(
         seconds=rng.randint(0, (datetime(last, 12, 31) - start).days * 86400)
@@ -126,3 +132,20 @@ def test_a_batch_is_read_like_its_items_and_refused_with_indexed_fields() -> Non
 @pytest.mark.parametrize("body", [b"", b"{", b"[]", b"null", b'{"quantity": 1e999}', b"[1]"])
 def test_what_orjson_cannot_read_is_judged_by_pydantic(body: bytes) -> None:
     assert api_read(body) == contract_read(body)
+
+
+@pytest.mark.parametrize("name", sorted(OUT_OF_BOUNDS))
+def test_timestamps_outside_the_bounds_are_refused_by_both_paths(name: str) -> None:
+    message = OUT_OF_BOUNDS[name]
+    fast = check_purchase(message, FIELDS_BY_VERSION["v2"])
+    assert isinstance(fast, str) and fast.startswith("timestamp: "), "the fast check refuses"
+    refused = api_read(orjson.dumps(message))
+    assert refused == contract_read(orjson.dumps(message)), "and pydantic says the same"
+    assert isinstance(refused, list)
+    (error,) = refused
+    assert error["field"] == "timestamp"
+    # The reason names the bound: the history start, or the day's tolerance after now.
+    assert "1990-01-01T00:00:00Z" in error["reason"] or "24 hours after" in error["reason"]
+    with pytest.raises(ApiError) as batch:
+        read_batch(orjson.dumps([SPEC_MESSAGE, message]))
+    assert [e["field"] for e in batch.value.errors or []] == ["1.timestamp"]

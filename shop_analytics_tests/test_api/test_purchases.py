@@ -191,3 +191,25 @@ def test_batch_larger_than_the_limit_is_413(client: FlaskClient) -> None:
     )
     assert response.status_code == 413
     assert "at most 100" in response.json["message"]
+
+
+def test_a_purchase_outside_the_time_bounds_is_refused_not_lost(
+    client: FlaskClient, place: ApiPlace
+) -> None:
+    early = purchase_body(timestamp="1989-12-31T23:59:59Z")
+    late = purchase_body(timestamp="2300-01-01T00:00:00Z")
+    history = purchase_body(timestamp="1997-06-01T12:00:00Z")
+    refused = [client.post("/api/purchases", json=body, headers=AUTH) for body in (early, late)]
+    batch = client.post("/api/purchases:batch", json=[history, early, late], headers=AUTH)
+
+    assert [r.status_code for r in refused] == [400, 400]
+    reasons = [r.json["errors"][0] for r in refused]
+    assert [r["field"] for r in reasons] == ["timestamp", "timestamp"]
+    assert "1990-01-01T00:00:00Z, the history start" in reasons[0]["reason"]
+    assert "24 hours after the current time" in reasons[1]["reason"]
+    assert batch.status_code == 400
+    assert [e["field"] for e in batch.json["errors"]] == ["1.timestamp", "2.timestamp"]
+    # A 1997 purchase is history, not an error; none of the refused ones was published.
+    assert client.post("/api/purchases", json=history, headers=AUTH).status_code == 200
+    keys = {early["purchase_id"], late["purchase_id"], history["purchase_id"]}
+    assert [m.key().decode() for m in _messages_with_keys(place, keys)] == [history["purchase_id"]]

@@ -10,8 +10,7 @@ from typing import Any
 import dagster as dg
 import pytest
 
-from shop_analytics.cli.demo import SOURCES, ingest_config, materialize_days, plain_resources
-from shop_analytics.definitions import ASSETS_AND_CHECKS
+from shop_analytics.cli.demo import ingest_ranges, materialize_days, plain_resources
 from shop_analytics.seed import DemoData, DemoSpec
 from shop_analytics.seed.seeding import seed
 from shop_analytics.settings import Settings
@@ -35,9 +34,6 @@ class Pipeline:
 def pipeline(stack: Settings) -> Iterator[Pipeline]:
     resources = plain_resources(stack)
     seeded = seed(resources, SPEC, progress=False, echo=lambda _line: None)
-    dg.materialize(
-        ASSETS_AND_CHECKS, selection=SOURCES, resources=resources,
-        run_config=ingest_config(seeded.ranges),
-    )  # fmt: skip
+    assert ingest_ranges(resources, seeded.ranges).success
     days = SPEC.day_keys
     yield Pipeline(seeded.data, resources, materialize_days(resources, days[0], days[-1]))

@@ -22,8 +22,7 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from shop_analytics.cli.demo import SOURCES, ingest_config, plain_resources
-from shop_analytics.definitions import ASSETS_AND_CHECKS
+from shop_analytics.cli.demo import ingest_ranges, plain_resources
 from shop_analytics.seed import DemoData, DemoSpec, generate_demo_data
 from shop_analytics.seed.load import merge_products
 from shop_analytics.seed.seeding import seed
@@ -77,10 +76,7 @@ def backfill(stack: Settings, tmp_path_factory: pytest.TempPathFactory) -> Itera
     late = seeded.data.products.head(LATE_PRODUCTS).copy()
     late["updated_at"] = late["updated_at"] + LATE_BY
     merge_products(resources["lake"], late)
-    assert dg.materialize(
-        ASSETS_AND_CHECKS, selection=SOURCES, resources=resources,
-        run_config=ingest_config(seeded.ranges),
-    ).success  # fmt: skip
+    assert ingest_ranges(resources, seeded.ranges).success
     home = tmp_path_factory.mktemp("dagster")
     env = {**os.environ, "DAGSTER_HOME": str(home)}
     started = time.perf_counter()

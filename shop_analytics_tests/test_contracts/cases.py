@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shop_analytics_tests.test_contracts import spec_text
@@ -32,6 +33,8 @@ GOOD_V1: dict[str, dict[str, Any]] = {
     "price 0": message(price=0),
     "integer price": message(price=50),
     "large price": message(price=1e12),
+    "a 1997 purchase": message(timestamp="1997-03-01T10:00:00Z"),
+    "the first second of the history start": message(timestamp="1990-01-01T00:00:00Z"),
 }
 
 # Valid under v2 only.
@@ -81,3 +84,18 @@ BAD: dict[str, tuple[dict[str, Any], str]] = {
     # v1 refuses it as an unknown field, v2 as a bad UUID: the field is named either way.
     "bad seller_id": (message(seller_id="seller-1"), "seller_id"),
 }
+
+# Well-formed instants outside `contracts.purchase_time_bounds` (default history start
+# 1990-01-01; at most a day after now). JSON Schema cannot state these bounds, so the exported
+# schemas accept them; the model, the API and the ingestor refuse them naming `timestamp`.
+_NEXT_WEEK = (datetime.now(UTC) + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
+OUT_OF_BOUNDS: dict[str, dict[str, Any]] = {
+    "year 0001": message(timestamp="0001-01-01T00:00:00Z"),
+    "year 1899": message(timestamp="1899-12-31T23:59:59Z"),
+    "a second before the history start": message(timestamp="1989-12-31T23:59:59Z"),
+    "before the history start by its offset": message(timestamp="1990-01-01T00:30:00+01:00"),
+    "next week": message(timestamp=_NEXT_WEEK),
+    "year 2300": message(timestamp="2300-01-01T00:00:00Z"),
+    "year 9999": message(timestamp="9999-12-31T23:59:59Z"),
+}
+BAD.update({f"timestamp {name}": (case, "timestamp") for name, case in OUT_OF_BOUNDS.items()})

@@ -109,7 +109,8 @@ def test_a_batch_of_every_good_case_and_one_impossible_date() -> None:
 
 
 def random_timestamp(rng: random.Random) -> str:
-    year = rng.choice([1899, 1900, 1969, 1970, 2024, 2025, 2261, 2263, 2299, 2300])
+    # Around the time bounds (1990 .. now + 1 day) and the stores' own limits.
+    year = rng.choice([1899, 1900, 1969, 1989, 1990, 1997, 2024, 2025, 2261, 2263, 2299, 2300])
     text = f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 31):02d}"
     text += rng.choice("Tt ") + f"{rng.randint(0, 24):02d}:{rng.randint(0, 59):02d}:"
     text += f"{rng.randint(0, 60):02d}" + rng.choice(["", ".5", ".123456", ".1234567891"])
@@ -136,9 +137,6 @@ def test_random_messages_agree_with_contract_in_both_paths() -> None:
         one = decode_purchase(payload, "v1")
         if want is None:
             assert isinstance(one, str), payload
-            assert isinstance(found[offset], str), payload
-        elif not -2208988800000 <= want.timestamp_ms < 10413792000000:  # ClickHouse's range
-            assert isinstance(one, str) and "range" in one, payload
             assert isinstance(found[offset], str), payload
         else:
             assert one == want, payload

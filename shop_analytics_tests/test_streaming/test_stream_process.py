@@ -165,6 +165,9 @@ def test_two_streams_in_one_group_split_the_topic_and_the_lake_gets_each_purchas
         second = h.start_stream(
             place, *args, log=second_log, extra_env={"CLICKHOUSE_DSN": f"chdb://{second_chdb}"}
         )
+        # On a loaded machine the second process may still be starting when the purchases are
+        # all in: it must be up (its stop handler installed) before it is asked to stop.
+        wait_for_line(second_log, "consuming", second, timeout_s=180)
         producer.join(timeout=300)
         h.wait_until_committed(place, group, timeout_s=180, alive=first)
         for stream in (first, second):

@@ -1,11 +1,13 @@
 """Purchases landed from Kafka: the raw Delta table by day and the ClickHouse fact table.
 
-One run ingests the Kafka offset ranges in its config (the sensor sends one range per run);
+One run ingests the Kafka offset ranges in its config (the sensor sends every partition's new
+offsets in one run);
 the streaming ingestor writes both tables idempotently, so a range ingested twice changes
 nothing. Without ranges, a run catches up: from what the lake holds to the end of each partition.
 """
 
 from collections.abc import Iterator
+from typing import Any
 
 import dagster as dg
 from pydantic import Field
@@ -36,6 +38,11 @@ class PurchasesIngestConfig(dg.Config):
         default_factory=list,
         description="The ranges to ingest; empty: everything the lake does not hold yet.",
     )
+
+
+def ingest_run_config(ranges: list[dict[str, Any]]) -> dict[str, Any]:
+    """Run config of the ingestion for these ranges (topic, partition, start/end offset)."""
+    return {"ops": {INGEST_OP: {"config": {"ranges": ranges}}}}
 
 
 @dg.multi_asset(

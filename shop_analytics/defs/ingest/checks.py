@@ -1,11 +1,12 @@
-"""Checks on the ClickHouse purchases fact: unique ids, valid values, fresh data."""
+"""Checks on the ClickHouse purchases fact: unique ids, valid values, fresh data, in partitions."""
 
 from datetime import UTC, datetime
 
 import dagster as dg
 
 from shop_analytics.contracts.clickhouse_ddl import clickhouse_purchases_ddl
-from shop_analytics.defs.common import CLICKHOUSE_POOL
+from shop_analytics.contracts.purchase_time_bounds import purchase_time_bounds
+from shop_analytics.defs.common import CLICKHOUSE_POOL, DAILY
 from shop_analytics.resources import ClickHouseResource
 
 # A purchase normally lands within seconds; an hour without any means the stream is stuck or
@@ -52,5 +53,37 @@ def purchases_fact_is_fresh(clickhouse: ClickHouseResource) -> dg.AssetCheckResu
             "last_ingested_at": str(latest),
             "age_s": round(age, 1) if age is not None else -1,
             "limit_s": FRESHNESS_LIMIT_S,
+        },
+    )
+
+
+@dg.asset_check(asset="purchases", pool=CLICKHOUSE_POOL)
+def purchases_within_day_partitions(clickhouse: ClickHouseResource) -> dg.AssetCheckResult:
+    """No purchase lies where no day partition will take it further: before the first partition
+    (the history start) or beyond the latest instant the contract accepts (a day after now).
+
+    The edge refuses such purchases; rows found here came in before the bounds did, or with
+    another `SHOP_ANALYTICS_HISTORY_START`: load them again after moving the setting, or drop
+    them. Today's rows are fine: their partition exists from tomorrow on.
+    """
+    start = DAILY.start
+    start_ms = int(start.timestamp() * 1000)
+    latest_ms = purchase_time_bounds().latest_ms()
+    query = (
+        f"SELECT countIf(toUnixTimestamp64Milli(timestamp) < {start_ms}), "
+        f"countIf(toUnixTimestamp64Milli(timestamp) > {latest_ms}), "
+        "toString(min(timestamp)), toString(max(timestamp)) FROM purchases FINAL"
+    )
+    with clickhouse.session() as client:
+        client.command(clickhouse_purchases_ddl(if_not_exists=True).rstrip().rstrip(";"))
+        before, after, earliest, latest = client.query(query).result_rows[0]
+    return dg.AssetCheckResult(
+        passed=before + after == 0,
+        metadata={
+            "rows_before_first_partition": int(before),
+            "rows_after_latest_accepted": int(after),
+            "first_partition": start.date().isoformat(),
+            "earliest_timestamp": str(earliest),
+            "latest_timestamp": str(latest),
         },
     )

@@ -1,134 +1,114 @@
-"""The Kafka sensor: one run per new offset range of each partition of the purchases topic.
+"""The Kafka sensor: one ingestion run per tick for every partition's new offsets, two at most.
 
-The cursor keeps, per partition, the next offset to hand out, and every range handed out whose
-run has not succeeded yet. A range leaves the cursor only when its run succeeded; a failed or
-cancelled run's range is requested again. Nothing is committed to Kafka: the runs read assigned
-ranges, and the sinks make a range written twice harmless. Run config carries ranges, never
-messages.
+What a tick decides is `offset_batches.plan_tick` (pure); this module feeds it the topic's end
+offsets, the lake's per-partition watermark (only for partitions the cursor does not know, i.e.
+on the first tick), and the status of the runs the cursor still waits for. Nothing is committed
+to Kafka: runs read assigned ranges, and the sinks make a range written twice harmless. Run
+config carries ranges, never messages.
+
+Failed runs are not retried through Dagster's run retries (`dagster/max_retries`): a failed
+run's ranges go into the sensor's next run, together with the new offsets, so a failure costs no
+extra run in the queue and the cap on runs in flight holds. Run retries would re-run the same
+ranges beside the sensor's next run, stop after their limit (the sensor would still have to
+notice a run that failed for good, or lose its ranges), and leave a "failed, retry coming" state
+to tell apart from "failed for good".
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field
+from typing import Protocol
 
 import dagster as dg
 
-from shop_analytics.defs.ingest.assets import INGEST_OP
+from shop_analytics.defs.ingest.assets import ingest_run_config
+from shop_analytics.defs.ingest.offset_batches import Batch, IngestCursor, Tick, plan_tick
 from shop_analytics.defs.jobs import ingest_purchases_job
-from shop_analytics.resources import KafkaResource
+from shop_analytics.resources import KafkaResource, LakeResource
+from shop_analytics.streaming.lake_sink import LakeSink
 
-RANGE_TAG = "shop_analytics/offset_range"
-# A backlog is split so that one run stays short and a failure repeats little work.
-MAX_RANGE_MESSAGES = 100_000
-_RETRY = frozenset({dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED})
+BATCH_TAG = "shop_analytics/offset_batch"
+# The sensor daemon evaluates sensors every 5 s at best (its loop time); asking for less buys
+# nothing. A tick costs one offsets request to Kafka and a run-status lookup per run in flight.
+TICK_INTERVAL_S = 5
 
 
-@dataclass(frozen=True)
-class PendingRange:
-    topic: str
-    partition: int
-    start: int
-    end: int
-    attempt: int = 1
+class TopicPositions(Protocol):
+    """Where a topic's partitions end, and where ingestion of each should start."""
 
     @property
-    def key(self) -> str:
-        return f"{self.topic}-{self.partition}-{self.start}-{self.end}"
+    def topic(self) -> str: ...
 
-    @property
-    def run_key(self) -> str:
-        # Dagster skips a run key that already has a run, so a retry needs a key of its own.
-        return self.key if self.attempt == 1 else f"{self.key}-retry{self.attempt - 1}"
+    def end_offsets(self) -> dict[int, int]: ...
 
-    def run_request(self) -> dg.RunRequest:
-        offsets = {
-            "topic": self.topic,
-            "partition": self.partition,
-            "start_offset": self.start,
-            "end_offset": self.end,
-        }
-        return dg.RunRequest(
-            run_key=self.run_key,
-            run_config={"ops": {INGEST_OP: {"config": {"ranges": [offsets]}}}},
-            tags={RANGE_TAG: self.key},
-        )
+    def first_unwritten(self, partition: int) -> int: ...
 
 
 @dataclass
-class OffsetCursor:
-    next: dict[int, int] = field(default_factory=dict)
-    pending: list[PendingRange] = field(default_factory=list)
+class KafkaLakePositions:
+    """End offsets from Kafka; the first offset the lake does not hold yet (its watermark + 1)."""
 
-    @classmethod
-    def parse(cls, text: str | None) -> OffsetCursor:
-        if not text:
-            return cls()
-        data = json.loads(text)
-        return cls(
-            next={int(p): int(o) for p, o in data["next"].items()},
-            pending=[PendingRange(**r) for r in data["pending"]],
-        )
+    kafka: KafkaResource
+    lake: LakeResource
+    _sink: LakeSink | None = field(default=None, init=False)
 
-    def dump(self) -> str:
-        return json.dumps(
-            {"next": {str(p): o for p, o in sorted(self.next.items())},
-             "pending": [asdict(r) for r in self.pending]},
-            sort_keys=True,
-        )  # fmt: skip
+    @property
+    def topic(self) -> str:
+        return self.kafka.purchases_topic
 
-    def written_through(self, partition: int) -> int:
-        """Offsets below this are ingested: the start of the oldest unfinished range."""
-        starts = [r.start for r in self.pending if r.partition == partition]
-        return min(starts, default=self.next.get(partition, 0))
+    def end_offsets(self) -> dict[int, int]:
+        return self.kafka.end_offsets(self.topic)
+
+    def first_unwritten(self, partition: int) -> int:
+        # Both sinks are written together; the lake's watermark is the one that can be read
+        # back per partition (ClickHouse keeps no offsets), and it never moves back.
+        if self._sink is None:
+            self._sink = LakeSink(self.lake)  # one Delta log read for all partitions
+        done = self._sink.watermark(self.topic, partition)
+        return 0 if done is None else done + 1
 
 
-def next_requests(
-    cursor: OffsetCursor,
-    topic: str,
-    end_offsets: dict[int, int],
-    run_status: dict[str, dg.DagsterRunStatus | None],
-    max_range: int = MAX_RANGE_MESSAGES,
-) -> tuple[list[dg.RunRequest], OffsetCursor]:
-    """The run requests of one tick and the cursor after it (pure: no Kafka, no instance)."""
-    requests: list[dg.RunRequest] = []
-    pending: list[PendingRange] = []
-    for offsets in cursor.pending:
-        status = run_status.get(offsets.key)
-        if status == dg.DagsterRunStatus.SUCCESS:
-            continue
-        if status in _RETRY:
-            offsets = replace(offsets, attempt=offsets.attempt + 1)
-            requests.append(offsets.run_request())
-        pending.append(offsets)
-    positions = dict(cursor.next)
-    for partition, end in sorted(end_offsets.items()):
-        start = positions.get(partition, 0)
-        while start < end:
-            offsets = PendingRange(topic, partition, start, min(end, start + max_range))
-            requests.append(offsets.run_request())
-            pending.append(offsets)
-            start = offsets.end
-        positions[partition] = max(start, positions.get(partition, 0))
-    return requests, OffsetCursor(next=positions, pending=pending)
+def batch_run_request(batch: Batch) -> dg.RunRequest:
+    ranges = [
+        {"topic": batch.topic, "partition": s.partition, "start_offset": s.start,
+         "end_offset": s.end}
+        for s in batch.spans
+    ]  # fmt: skip
+    return dg.RunRequest(
+        run_key=batch.key,
+        run_config=ingest_run_config(ranges),
+        tags={BATCH_TAG: batch.key},
+    )
 
 
 def latest_run_status(instance: dg.DagsterInstance, key: str) -> dg.DagsterRunStatus | None:
-    runs = instance.get_runs(filters=dg.RunsFilter(tags={RANGE_TAG: key}), limit=1)
+    runs = instance.get_runs(filters=dg.RunsFilter(tags={BATCH_TAG: key}), limit=1)
     return runs[0].status if runs else None
+
+
+def evaluate_tick(context: dg.SensorEvaluationContext, positions: TopicPositions) -> Tick:
+    """The sensor's decision for this tick; testable with `dg.build_sensor_context`."""
+    cursor = IngestCursor.parse(context.cursor)
+    status = {b.key: latest_run_status(context.instance, b.key) for b in cursor.batches}
+    return plan_tick(
+        cursor, positions.topic, positions.end_offsets(), status, positions.first_unwritten
+    )
+
+
+def sensor_result(tick: Tick) -> dg.SensorResult:
+    if tick.batch is None:
+        return dg.SensorResult(skip_reason=tick.skip_reason, cursor=tick.cursor.dump())
+    return dg.SensorResult(run_requests=[batch_run_request(tick.batch)], cursor=tick.cursor.dump())
 
 
 @dg.sensor(
     job=ingest_purchases_job,
-    minimum_interval_seconds=30,
-    description="Requests one ingestion run per new offset range of each partition of the "
-    "purchases topic, and requests a range again when its run failed.",
+    minimum_interval_seconds=TICK_INTERVAL_S,
+    description="Requests one ingestion run for every partition's new offsets of the purchases "
+    "topic, with at most two such runs under way; a failed run's offsets go into the next run. "
+    "A new cursor starts after what the lake already holds.",
 )
 def purchases_kafka_sensor(
-    context: dg.SensorEvaluationContext, kafka: KafkaResource
+    context: dg.SensorEvaluationContext, kafka: KafkaResource, lake: LakeResource
 ) -> dg.SensorResult:
-    cursor = OffsetCursor.parse(context.cursor)
-    topic = kafka.purchases_topic
-    status = {r.key: latest_run_status(context.instance, r.key) for r in cursor.pending}
-    requests, cursor = next_requests(cursor, topic, kafka.end_offsets(topic), status)
-    return dg.SensorResult(run_requests=requests, cursor=cursor.dump())
+    return sensor_result(evaluate_tick(context, KafkaLakePositions(kafka, lake)))
