@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -21,6 +22,8 @@ from shop_analytics_tests.test_backfill.conftest import (
 # first test: more than the suite's default 600 s on a busy two-core machine.
 pytestmark = pytest.mark.timeout(1800)
 DAY = FIRST_DAY.isoformat()
+# The `dagster` of the README, run by this interpreter: the virtualenv need not be on PATH.
+DAGSTER = [sys.executable, "-m", "dagster"]
 
 
 def _run(command: list[str], home: Path) -> subprocess.CompletedProcess[str]:
@@ -34,14 +37,14 @@ def _run(command: list[str], home: Path) -> subprocess.CompletedProcess[str]:
 def test_dagster_asset_materialize_as_documented(
     backfill: Backfill, tmp_path: Path, selection: str
 ) -> None:
-    command = ["dagster", "asset", "materialize", "-m", "shop_analytics.definitions",
+    command = [*DAGSTER, "asset", "materialize", "-m", "shop_analytics.definitions",
                "--select", selection]  # fmt: skip
     result = _run(command, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
 
 
 def test_purchases_alone_records_both_tables(backfill: Backfill, tmp_path: Path) -> None:
-    command = ["dagster", "asset", "materialize", "-m", "shop_analytics.definitions",
+    command = [*DAGSTER, "asset", "materialize", "-m", "shop_analytics.definitions",
                "--select", "purchases"]  # fmt: skip
     result = _run(command, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -71,7 +74,7 @@ def test_a_failed_backfill_exits_1_with_one_line(backfill: Backfill, tmp_path: P
 
 def test_dagster_job_execute_equivalent_as_documented(backfill: Backfill, tmp_path: Path) -> None:
     tags = {"dagster/asset_partition_range_start": DAY, "dagster/asset_partition_range_end": DAY}
-    command = ["dagster", "job", "execute", "-m", "shop_analytics.definitions",
+    command = [*DAGSTER, "job", "execute", "-m", "shop_analytics.definitions",
                "-j", "daily_batch", "--tags", json.dumps(tags)]  # fmt: skip
     result = _run(command, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
