@@ -61,7 +61,9 @@ class StepProgress:
             days = f"{len(self.days)} days"
         else:
             days = f"as of {self.as_of}" if self.as_of else "unpartitioned"
-        return f"[{step}] {days}, {sum(self.rows.values()):,} rows, {seconds:.1f} s"
+        # Row counts only where the step reported one (the report writes a file, not rows).
+        rows = f"{sum(self.rows.values()):,} rows, " if self.rows else ""
+        return f"[{step}] {days}, {rows}{seconds:.1f} s"
 
 
 def code_location_job(job_name: str) -> tuple[ReconstructableJob, RemoteJobOrigin]:
@@ -132,9 +134,9 @@ def _record(progress: StepProgress, event: DagsterEvent) -> None:
         progress.days.add(materialization.partition)
     metadata = materialization.metadata
     asset = materialization.asset_key.to_user_string()
-    if asset not in progress.rows:
-        count = metadata.get("dagster/row_count")
-        progress.rows[asset] = int(count.value) if count is not None else 0  # type: ignore[arg-type]
+    count = metadata.get("dagster/row_count")
+    if count is not None and asset not in progress.rows:
+        progress.rows[asset] = int(count.value)  # type: ignore[arg-type]
     as_of = metadata.get("as_of")
     if as_of is not None:
         progress.as_of = str(as_of.value)
