@@ -6,9 +6,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from shop_analytics.defs.ingest.checks import purchases_within_day_partitions
-
 from shop_analytics.contracts.clickhouse_ddl import clickhouse_purchases_ddl
+from shop_analytics.defs.ingest.checks import purchases_within_day_partitions
 from shop_analytics.resources.clickhouse import ClickHouseResource
 
 COLUMNS = ["purchase_id", "client_id", "product_id", "quantity", "price", "timestamp"]

@@ -20,6 +20,7 @@ import dagster as dg
 import yaml
 
 from shop_analytics.defs.ingest.sensor import purchases_kafka_sensor
+from shop_analytics.local.dagster_home import prepare_dagster_home
 from shop_analytics.settings import Settings
 from shop_analytics_tests.test_streaming import helpers as h
 from shop_analytics_tests.test_streaming.checks import assert_exactly_once
@@ -51,9 +52,8 @@ def _launch(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen
 
 def test_stream_batch_sensor_run_and_report_at_once(stack: Settings, tmp_path: Path) -> None:
     place = h.new_place(stack, tmp_path)
-    dagster_home = tmp_path / "dagster"
-    dagster_home.mkdir()
-    env = {**os.environ, **place.environment(), "DAGSTER_HOME": str(dagster_home)}
+    env = {**os.environ, **place.environment(), "DAGSTER_HOME": str(tmp_path / "dagster")}
+    prepare_dagster_home(stack, env)
     messages = h.purchases(100_000, seed=41)
     before, flowing = messages[:20_000], messages[20_000:]
     for purchase in before:
