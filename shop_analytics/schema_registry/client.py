@@ -20,8 +20,13 @@ def registry_config(url: str, username: str = "", password: str = "") -> dict[st
     return config
 
 
+def new_client(config: dict[str, Any]) -> SchemaRegistryClient:
+    """A client; ``mock://`` URLs give confluent-kafka's in-process registry (unit tests)."""
+    return SchemaRegistryClient.new_client(config)
+
+
 def registry_client(settings: Settings) -> SchemaRegistryClient:
-    return SchemaRegistryClient(
+    return new_client(
         registry_config(
             settings.schema_registry_url,
             settings.schema_registry_username,
