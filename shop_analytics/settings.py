@@ -38,6 +38,8 @@ PORT_OFFSETS = {
     # (`shop-analytics api`); 300 and 800 echo their usual ports 3000 and 8000.
     "dagster_ui": 300,
     "api": 800,
+    # The schema registry; 81 echoes the usual 8081 of a Confluent-compatible registry.
+    "schema_registry": 81,
 }
 DEFAULT_PORT_BASE = 15000
 
@@ -66,6 +68,7 @@ EXTERNAL_MARKERS = {
     "s3": "S3_ENDPOINT_URL",
     "clickhouse": "CLICKHOUSE_DSN",
     "spark": "SPARK_MASTER",
+    "schema_registry": "SCHEMA_REGISTRY_URL",
 }
 
 
@@ -91,6 +94,9 @@ class Settings:
     lake_root: str
     clickhouse_dsn: str
     spark_master: str
+    schema_registry_url: str
+    schema_registry_username: str
+    schema_registry_password: str
     dagster_ui_port: int
     api_port: int
     history_start: date = DEFAULT_HISTORY_START
@@ -124,6 +130,9 @@ class Settings:
             "CLICKHOUSE_DSN": self.clickhouse_dsn,
             "SPARK_MASTER": self.spark_master,
             "SHOP_ANALYTICS_HISTORY_START": self.history_start.isoformat(),
+            "SCHEMA_REGISTRY_URL": self.schema_registry_url,
+            "SCHEMA_REGISTRY_USERNAME": self.schema_registry_username,
+            "SCHEMA_REGISTRY_PASSWORD": self.schema_registry_password,
         }
 
 
@@ -135,6 +144,8 @@ OPTIONAL_VARIABLES = frozenset(
         "KAFKA_SASL_USERNAME",
         "KAFKA_SASL_PASSWORD",
         "SHOP_ANALYTICS_HISTORY_START",
+        "SCHEMA_REGISTRY_USERNAME",
+        "SCHEMA_REGISTRY_PASSWORD",
     }
 )
 
@@ -204,6 +215,12 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         lake_root=env.get("LAKE_ROOT") or f"s3://{bucket}",
         clickhouse_dsn=env.get("CLICKHOUSE_DSN") or f"chdb://{home / 'clickhouse'}",
         spark_master=env.get("SPARK_MASTER") or "local[2]",
+        # The Confluent-compatible API of the registry (Apicurio serves it under this path).
+        schema_registry_url=env.get("SCHEMA_REGISTRY_URL")
+        or f"http://127.0.0.1:{port('schema_registry')}/apis/ccompat/v7",
+        # Empty: no authentication (the local registry serves 127.0.0.1 only).
+        schema_registry_username=env.get("SCHEMA_REGISTRY_USERNAME", ""),
+        schema_registry_password=env.get("SCHEMA_REGISTRY_PASSWORD", ""),
         dagster_ui_port=int(env.get(PORT_OVERRIDES["dagster_ui"]) or port("dagster_ui")),
         api_port=int(env.get(PORT_OVERRIDES["api"]) or port("api")),
         history_start=history_start(env.get("SHOP_ANALYTICS_HISTORY_START")),

@@ -17,7 +17,7 @@ class Status:
 
     def line(self) -> str:
         state = "up  " if self.running else "down"
-        return f"{self.name:<11}{state}  {self.detail}"
+        return f"{self.name:<16}{state}  {self.detail}"
 
 
 class LocalService(ABC):
