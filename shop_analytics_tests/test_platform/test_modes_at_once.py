@@ -19,6 +19,7 @@ from pathlib import Path
 import dagster as dg
 import yaml
 
+from shop_analytics.definitions import defs
 from shop_analytics.defs.ingest.sensor import purchases_kafka_sensor
 from shop_analytics.local.dagster_home import prepare_dagster_home
 from shop_analytics.settings import Settings
@@ -65,6 +66,11 @@ def test_stream_batch_sensor_run_and_report_at_once(stack: Settings, tmp_path: P
     # has days to work on; the sensor's request covers them (written again by its run: a
     # range written twice is harmless).
     h.produce(place.bootstrap, place.topic, before)
+    # The sources are recorded first, as the demo does (the products table then exists).
+    sources = defs.resolve_job_def("record_sources").execute_in_process(
+        resources=place.resources(), instance=dg.DagsterInstance.ephemeral()
+    )
+    assert sources.success
     request = _first_sensor_request(place)
     stream_log = tmp_path / "stream.log"
     group = f"modes-{place.topic}"
