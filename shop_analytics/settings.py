@@ -40,6 +40,8 @@ PORT_OFFSETS = {
     "api": 800,
     # The schema registry; 81 echoes the usual 8081 of a Confluent-compatible registry.
     "schema_registry": 81,
+    # Quarkus' management interface (health, metrics): 0.0.0.0:9000 unless told otherwise.
+    "schema_registry_management": 82,
 }
 DEFAULT_PORT_BASE = 15000
 

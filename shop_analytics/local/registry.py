@@ -134,6 +134,9 @@ class RegistryService(LocalService):
             **os.environ,
             "QUARKUS_HTTP_HOST": "127.0.0.1",
             "QUARKUS_HTTP_PORT": str(self.port),
+            # Its own default is 0.0.0.0:9000: every interface, and one port for every stack.
+            "QUARKUS_MANAGEMENT_HOST": "127.0.0.1",
+            "QUARKUS_MANAGEMENT_PORT": str(self.settings.port("schema_registry_management")),
             # One INFO line per request would grow the log with every consumer lookup.
             "QUARKUS_HTTP_ACCESS_LOG_ENABLED": "false",
             "APICURIO_STORAGE_KIND": "sql",

@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 
 import dagster as dg
+import pytest
 import yaml
 
 from shop_analytics.definitions import defs
@@ -51,6 +52,8 @@ def _launch(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen
         return subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
+# Five processes on two cores, one of them Spark: longer than the suite's default per-test limit.
+@pytest.mark.timeout(3600)
 def test_stream_batch_sensor_run_and_report_at_once(stack: Settings, tmp_path: Path) -> None:
     place = h.new_place(stack, tmp_path)
     env = {**os.environ, **place.environment(), "DAGSTER_HOME": str(tmp_path / "dagster")}
