@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from shop_analytics import settings as settings_module
 
 
@@ -44,3 +46,24 @@ def test_ui_and_api_ports_follow_the_base_unless_set() -> None:
     fixed = settings_module.load({"DAGSTER_UI_PORT": "3000", "API_PORT": "8000"})
     assert (fixed.dagster_ui_port, fixed.api_port) == (3000, 8000)
     assert set(settings_module.PORT_OVERRIDES.values()) <= settings_module.as_environment_keys()
+
+
+def test_a_kafka_cluster_bootstraps_from_every_node_on_ports_of_its_own() -> None:
+    single = settings_module.load({"SHOP_ANALYTICS_PORT_BASE": "20000"})
+    assert single.kafka_cluster_size == 1
+    assert single.kafka_bootstrap_servers == "127.0.0.1:20092"
+
+    cluster = settings_module.load({"SHOP_ANALYTICS_PORT_BASE": "20000", "KAFKA_CLUSTER_SIZE": "3"})
+    assert cluster.kafka_bootstrap_servers == "127.0.0.1:20092,127.0.0.1:20094,127.0.0.1:20096"
+    assert cluster.as_environment()["KAFKA_CLUSTER_SIZE"] == "3"
+    # Every node's client and controller port is an entry of PORT_OFFSETS (so no other
+    # service's offset can take it).
+    for node in range(1, settings_module.MAX_KAFKA_CLUSTER_SIZE + 1):
+        assert settings_module.kafka_port_name(node) in settings_module.PORT_OFFSETS
+        assert settings_module.kafka_controller_port_name(node) in settings_module.PORT_OFFSETS
+
+
+def test_a_kafka_cluster_size_out_of_range_is_refused() -> None:
+    for wrong in ("0", "4", "three"):
+        with pytest.raises(ValueError, match="KAFKA_CLUSTER_SIZE must be 1 to 3"):
+            settings_module.load({"KAFKA_CLUSTER_SIZE": wrong})
