@@ -20,6 +20,12 @@ PORT_OFFSETS = {
     "postgres": 432,
     "kafka": 92,
     "kafka_controller": 93,
+    # The second and third nodes of a local three-broker cluster (KAFKA_CLUSTER_SIZE=3); the
+    # first node keeps the single broker's ports.
+    "kafka_2": 94,
+    "kafka_controller_2": 95,
+    "kafka_3": 96,
+    "kafka_controller_3": 97,
     "s3": 333,
     # SeaweedFS runs master, volume and filer servers behind its S3 gateway; each needs a port
     # and a gRPC port of its own.
@@ -44,6 +50,10 @@ PORT_OFFSETS = {
     "schema_registry_management": 82,
 }
 DEFAULT_PORT_BASE = 15000
+
+# How many brokers the embedded Kafka runs: 1 (the default, fastest to start) or a cluster of
+# up to 3 whose topics are replicated (see shop_analytics/local/kafka_cluster.py).
+MAX_KAFKA_CLUSTER_SIZE = 3
 
 # A port of the platform's own servers can be set apart from the base (a fixed port behind a
 # proxy, say); the stack's ports always follow the base so that two stacks never collide.
@@ -84,6 +94,7 @@ class Settings:
     purchases_topic: str
     dead_letter_topic: str
     topic_partitions: int
+    kafka_cluster_size: int
     kafka_security_protocol: str
     kafka_sasl_mechanism: str
     kafka_sasl_username: str
@@ -119,6 +130,7 @@ class Settings:
             "KAFKA_PURCHASES_TOPIC": self.purchases_topic,
             "KAFKA_DEAD_LETTER_TOPIC": self.dead_letter_topic,
             "KAFKA_TOPIC_PARTITIONS": str(self.topic_partitions),
+            "KAFKA_CLUSTER_SIZE": str(self.kafka_cluster_size),
             "KAFKA_SECURITY_PROTOCOL": self.kafka_security_protocol,
             "KAFKA_SASL_MECHANISM": self.kafka_sasl_mechanism,
             "KAFKA_SASL_USERNAME": self.kafka_sasl_username,
@@ -193,16 +205,22 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     def port(name: str) -> int:
         return base + PORT_OFFSETS[name]
 
+    cluster_size = _kafka_cluster_size(env)
+    # Every node of the embedded cluster, so that a client still bootstraps with one node down.
+    embedded_brokers = ",".join(
+        f"127.0.0.1:{port(kafka_port_name(node))}" for node in range(1, cluster_size + 1)
+    )
     return Settings(
         home=home,
         port_base=base,
         external=_external_systems(env),
         postgres_dsn=env.get("POSTGRES_DSN")
         or f"postgresql://postgres@127.0.0.1:{port('postgres')}/shop",
-        kafka_bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or f"127.0.0.1:{port('kafka')}",
+        kafka_bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or embedded_brokers,
         purchases_topic=env.get("KAFKA_PURCHASES_TOPIC", "purchases"),
         dead_letter_topic=env.get("KAFKA_DEAD_LETTER_TOPIC", "purchases.dlq"),
         topic_partitions=int(env.get("KAFKA_TOPIC_PARTITIONS", 3)),
+        kafka_cluster_size=cluster_size,
         kafka_security_protocol=env.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT"),
         # Empty: no SASL (the local broker and a plaintext cluster need none).
         kafka_sasl_mechanism=env.get("KAFKA_SASL_MECHANISM", ""),
@@ -227,6 +245,25 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         api_port=int(env.get(PORT_OVERRIDES["api"]) or port("api")),
         history_start=history_start(env.get("SHOP_ANALYTICS_HISTORY_START")),
     )
+
+
+def kafka_port_name(node: int) -> str:
+    """The PORT_OFFSETS key of embedded Kafka node ``node`` (1-based) for clients."""
+    return "kafka" if node == 1 else f"kafka_{node}"
+
+
+def kafka_controller_port_name(node: int) -> str:
+    return "kafka_controller" if node == 1 else f"kafka_controller_{node}"
+
+
+def _kafka_cluster_size(env: Mapping[str, str]) -> int:
+    raw = env.get("KAFKA_CLUSTER_SIZE") or "1"
+    size = int(raw) if raw.isdigit() else 0
+    if not 1 <= size <= MAX_KAFKA_CLUSTER_SIZE:
+        raise ValueError(
+            f"KAFKA_CLUSTER_SIZE must be 1 to {MAX_KAFKA_CLUSTER_SIZE} brokers, not {raw!r}"
+        )
+    return size
 
 
 def as_environment_keys() -> frozenset[str]:

@@ -16,6 +16,14 @@ from pathlib import Path
 JVM_DIR = Path("/usr/lib/jvm")
 
 
+def java() -> str | None:
+    """The Java a plain `java` command would run: JAVA_HOME's, else the one on PATH."""
+    java_home = os.environ.get("JAVA_HOME")
+    if java_home and (Path(java_home) / "bin" / "java").exists():
+        return str(Path(java_home) / "bin" / "java")
+    return shutil.which("java")
+
+
 def find_java(min_version: int) -> tuple[str, int] | None:
     """The first ``java`` of ``min_version`` or newer, and its major version; else None."""
     for java in candidates():
@@ -26,12 +34,7 @@ def find_java(min_version: int) -> tuple[str, int] | None:
 
 
 def candidates() -> list[str]:
-    found: list[str] = []
-    java_home = os.environ.get("JAVA_HOME")
-    if java_home and (Path(java_home) / "bin" / "java").exists():
-        found.append(str(Path(java_home) / "bin" / "java"))
-    if on_path := shutil.which("java"):
-        found.append(on_path)
+    found = [default] if (default := java()) else []
     # Newest-looking names first (temurin-25 before java-17); the version probe decides anyway.
     found += [str(p) for p in sorted(JVM_DIR.glob("*/bin/java"), reverse=True)]
     return list(dict.fromkeys(found))
