@@ -1,8 +1,7 @@
-"""Reading a write request: bearer token, content type, size, then the contract model."""
+"""Reading a write request: content type, size, then the contract model (auth is `api.auth`)."""
 
 from __future__ import annotations
 
-import hmac
 from typing import TypeVar
 
 from flask import request
@@ -12,22 +11,6 @@ from api.errors import ApiError, validation_error
 from shop_analytics.contracts import FieldError, field_errors
 
 M = TypeVar("M", bound=BaseModel)
-
-WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-def require_token(expected: str) -> None:
-    """401 unless the request carries `Authorization: Bearer <expected>`."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    # compare_digest on bytes: constant time, and no TypeError on non-ASCII input.
-    if scheme.lower() != "bearer" or not hmac.compare_digest(
-        token.strip().encode("utf-8", "replace"), expected.encode()
-    ):
-        raise ApiError(
-            401,
-            "missing or invalid API token: send 'Authorization: Bearer <token>'",
-            headers={"WWW-Authenticate": 'Bearer realm="shop-analytics"'},
-        )
 
 
 def json_body() -> bytes:

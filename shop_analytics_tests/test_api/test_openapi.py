@@ -44,7 +44,7 @@ def test_purchase_operation_matches_the_spec(client: FlaskClient) -> None:
                for name, prop in schema["properties"].items()}  # fmt: skip
     assert {name: formats[name] for name in SPEC_EXAMPLE} == spec_text.PURCHASE_PROPERTY_TYPES
     assert {"200", "400"} <= set(operation["responses"])
-    assert operation["security"] == [{"bearerAuth": []}]
+    assert operation["security"] == [{"writeToken": []}]
 
 
 def test_docs_page_loads_the_document(client: FlaskClient) -> None:
