@@ -8,6 +8,7 @@ from flask import request
 from pydantic import BaseModel, ValidationError
 
 from api.errors import ApiError, validation_error
+from api.json_keys import repeated_key
 from shop_analytics.contracts import FieldError, field_errors
 
 M = TypeVar("M", bound=BaseModel)
@@ -22,7 +23,12 @@ def json_body() -> bytes:
             f"the body must be JSON (Content-Type: application/json), not {mimetype or 'none'}",
         )
     # Reading past MAX_CONTENT_LENGTH raises werkzeug's 413, answered as JSON by the handlers.
-    return request.get_data(cache=False)
+    raw = request.get_data(cache=False)
+    key = repeated_key(raw)
+    if key is not None:
+        reason = f"The key {key!r} appears twice in one object; send each key once"
+        raise validation_error([FieldError(field=key, reason=reason)])
+    return raw
 
 
 def parse_body(model: type[M]) -> M:
