@@ -11,6 +11,7 @@
 | `API_RETRY_AFTER_S` | 5 | the Retry-After a 503 suggests |
 | `API_LAKE_TABLE` | products | the Delta table (under `LAKE_ROOT`) products are merged into |
 | `API_PG_DEADLINE_S` | 2.5 | a PostgreSQL call (pool wait included) not done within this is a 503 |
+| `API_PG_POOL_SIZE` | 10 | PostgreSQL connections per worker process (threads + the marks writer) |
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class ApiConfig:
     retry_after_s: int = 5
     products_table: str = "products"
     pg_deadline_s: float = 2.5
+    pg_pool_size: int = 10
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> ApiConfig:
@@ -53,6 +55,7 @@ class ApiConfig:
                 retry_after_s=int(env.get("API_RETRY_AFTER_S", cls.retry_after_s)),
                 products_table=env.get("API_LAKE_TABLE", cls.products_table),
                 pg_deadline_s=float(env.get("API_PG_DEADLINE_S", cls.pg_deadline_s)),
+                pg_pool_size=int(env.get("API_PG_POOL_SIZE", cls.pg_pool_size)),
             )
         except ValueError as error:
             raise ConfigError(f"malformed API setting: {error}") from None
