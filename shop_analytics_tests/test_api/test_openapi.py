@@ -11,7 +11,11 @@ from shop_analytics.contracts.purchase import SPEC_EXAMPLE
 from shop_analytics_tests.test_contracts import spec_text
 
 # Served beside the document, not part of it.
-_META_ROUTES = {("GET", "/api/openapi.json"), ("GET", "/api/docs")}
+_META_ROUTES = {
+    ("GET", "/api/openapi.json"),
+    ("GET", "/api/docs"),
+    ("GET", "/api/docs/static/<path:filename>"),
+}
 
 
 def test_document_and_routes_are_the_same_set(app: Flask, client: FlaskClient) -> None:
@@ -51,4 +55,6 @@ def test_docs_page_loads_the_document(client: FlaskClient) -> None:
     page = client.get("/api/docs")
     assert page.status_code == 200
     assert page.mimetype == "text/html"
-    assert b'url: "/api/openapi.json"' in page.data
+    assert b'fetch("/api/openapi.json")' in page.data
+    assert b"persistAuthorization: false" in page.data
+    assert b"http" not in page.data  # no external address: every file is served from here
