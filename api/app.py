@@ -11,11 +11,11 @@ from typing import Any
 
 from flask import Flask, request
 
+from api.auth import Credentials
 from api.backends import build_backends, default_resources
 from api.config import ApiConfig
 from api.docs import bp as docs_bp
 from api.errors import json_response, register_error_handlers
-from api.request_body import WRITE_METHODS, require_token
 from api.routes.common import EXTENSION_KEY
 from api.routes.people import clients, sellers
 from api.routes.products import bp as products_bp
@@ -37,11 +37,13 @@ def create_app(
     # answers 503 until they are back.
     app.extensions[EXTENSION_KEY] = build_backends(config, resources or default_resources())
 
+    credentials = Credentials(config.token, config.read_token)
+
     @app.before_request
     def _authenticate() -> None:
         # Only routed requests: an unknown path or method is a 404/405 whatever the token.
-        if request.method in WRITE_METHODS and request.url_rule is not None:
-            require_token(config.token)
+        if request.url_rule is not None:
+            credentials.authorize()
 
     @app.get("/api/health")
     def health() -> Any:

@@ -34,6 +34,7 @@ CLIENTS = PgEntity(
 
 @dataclass
 class Backends:
+    pg: PgConnections
     publisher: PurchasePublisher
     marks: PublishedMarks
     purchases: PurchaseIntake
@@ -43,7 +44,8 @@ class Backends:
 
     def close(self) -> None:
         self.publisher.close()
-        self.marks.close()
+        self.marks.close()  # writes the last marks: before the pool closes
+        self.pg.close()
 
 
 def default_resources() -> dict[str, Any]:
@@ -56,12 +58,13 @@ def build_backends(config: ApiConfig, resources: Mapping[str, Any]) -> Backends:
     kafka: KafkaResource = resources["kafka"]
     postgres: PostgresResource = resources["postgres"]
     lake: LakeResource = resources["lake"]
-    pg = PgConnections(postgres)
+    pg = PgConnections(postgres, deadline_s=config.pg_deadline_s, pool_size=config.pg_pool_size)
     publisher = PurchasePublisher(
         kafka, timeout_s=config.kafka_timeout_s, linger_ms=config.kafka_linger_ms
     )
     marks = PublishedMarks(pg, ENTITY)
     return Backends(
+        pg=pg,
         publisher=publisher,
         marks=marks,
         purchases=PurchaseIntake(pg, publisher, marks),

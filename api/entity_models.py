@@ -36,10 +36,14 @@ def _forbid_nul(schema: dict[str, Any]) -> None:
                 option["pattern"] = NO_NUL_PATTERN
 
 
-class PostgresRowModel(ContractModel):
-    """A body stored in PostgreSQL text columns."""
+class NoNulTextModel(ContractModel):
+    """A body whose text fields refuse NUL (the document says so with a pattern)."""
 
     model_config = ConfigDict(json_schema_extra=_forbid_nul)
+
+
+class PostgresRowModel(NoNulTextModel):
+    """A body stored in PostgreSQL text columns."""
 
 
 def _field(info: FieldInfo, *, optional: bool) -> tuple[Any, Any]:
@@ -82,12 +86,14 @@ ProductCreate = derive(
     ProductV2,
     "A new product. The server sets `updated_at`.",
     drop=["updated_at"],
+    base=NoNulTextModel,
 )
 ProductReplace = derive(
     "ProductReplace",
     ProductV2,
     "Every field of a product but its id (in the path) and `updated_at` (set by the server).",
     drop=["product_id", "updated_at"],
+    base=NoNulTextModel,
 )
 ProductPatch = derive(
     "ProductPatch",
@@ -95,6 +101,7 @@ ProductPatch = derive(
     "The product fields to change; absent fields keep their value.",
     drop=["product_id", "updated_at"],
     optional=True,
+    base=NoNulTextModel,
 )
 SellerCreate = derive("SellerCreate", SellerWrite, "A new seller.", base=PostgresRowModel)
 SellerReplace = derive(

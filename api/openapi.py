@@ -15,6 +15,7 @@ from pydantic.json_schema import models_json_schema
 
 from api import entity_models as bodies
 from api import responses
+from api.auth import READ_SCHEME, WRITE_SCHEME
 from api.routes.common import MAX_PAGE
 from shop_analytics.contracts import Client, ProductV2, PurchaseV2, Seller
 from shop_analytics.contracts.purchase import SPEC_EXAMPLE
@@ -22,13 +23,14 @@ from shop_analytics.contracts.purchase import SPEC_EXAMPLE
 _ERRORS = {
     400: "Invalid data: each refused field and why",
     401: "Missing or invalid bearer token",
+    403: "The read-only token cannot write",
     404: "No such id",
     409: "The id exists with different values",
     413: "Body (or batch) too large",
     415: "The body is not JSON",
     503: "Kafka, PostgreSQL or S3 is unavailable; retry after Retry-After seconds",
 }
-_WRITE_ERRORS = (400, 401, 413, 415, 503)
+_WRITE_ERRORS = (400, 401, 403, 413, 415, 503)
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class Operation:
     tags: tuple[str, ...] = ()
     example: dict[str, Any] | None = None
     body_schema: dict[str, Any] | None = field(default=None)
+
+    public: bool = False
 
     @property
     def writes(self) -> bool:
@@ -85,11 +89,11 @@ def _entity_operations(
     )
     return [batch,
         Operation("get", base, f"List {collection} by id", page, f"A page of {collection}",
-                  errors=(400, 503), paged=True, tags=tags),
+                  errors=(400, 401, 503), paged=True, tags=tags),
         Operation("post", base, f"Add a {noun}", stored, f"The {noun} as stored; {create_note}",
                   body=create, errors=(*_WRITE_ERRORS, 409), tags=tags),
         Operation("get", one, f"Get a {noun}", stored, f"The {noun}",
-                  errors=(400, 404, 503), tags=tags),
+                  errors=(400, 401, 404, 503), tags=tags),
         Operation("put", one, f"Add or replace a {noun}", stored,
                   f"The {noun} as stored (unchanged values change nothing)",
                   body=replace, errors=_WRITE_ERRORS, tags=tags),
@@ -100,7 +104,8 @@ def _entity_operations(
 
 REPEAT_NOTE = "the same body again returns the stored row"
 OPERATIONS: list[Operation] = [
-    Operation("get", "/api/health", "Liveness", responses.Health, "The process answers"),
+    Operation("get", "/api/health", "Liveness", responses.Health, "The process answers",
+              public=True),
     Operation(
         "post",
         "/api/purchases",
@@ -163,12 +168,25 @@ def openapi_document(
             "title": title,
             "version": version,
             "description": "Adds and updates purchases (Kafka), products (Delta Lake on S3), "
-            "sellers and clients (PostgreSQL). Writes need `Authorization: Bearer <API_TOKEN>`.",
+            "sellers and clients (PostgreSQL). Writes need `Authorization: Bearer <API_TOKEN>`; "
+            "reads take that token or the read-only `API_READ_TOKEN`. Liveness, this document "
+            "and the docs page are public.",
         },
         "paths": paths,
         "components": {
             "schemas": defs.get("$defs", {}),
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                READ_SCHEME: {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "API_READ_TOKEN: reads (GET) only",
+                },
+                WRITE_SCHEME: {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "API_TOKEN: writes and reads",
+                },
+            },
         },
     }
 
@@ -202,8 +220,11 @@ def _operation(op: Operation) -> dict[str, Any]:
         if op.example is not None:
             media["example"] = op.example
         result["requestBody"] = {"required": True, "content": {"application/json": media}}
+    # Alternatives: a read takes either token, a write only the write token.
     if op.writes:
-        result["security"] = [{"bearerAuth": []}]
+        result["security"] = [{WRITE_SCHEME: []}]
+    elif not op.public:
+        result["security"] = [{READ_SCHEME: []}, {WRITE_SCHEME: []}]
     for status in op.errors:
         response = _json_response(_ERRORS[status], _ref(responses.ErrorBody))
         if status == 503:

@@ -1,33 +1,17 @@
-"""Reading a write request: bearer token, content type, size, then the contract model."""
+"""Reading a write request: content type, size, then the contract model (auth is `api.auth`)."""
 
 from __future__ import annotations
 
-import hmac
 from typing import TypeVar
 
 from flask import request
 from pydantic import BaseModel, ValidationError
 
 from api.errors import ApiError, validation_error
+from api.json_keys import repeated_key
 from shop_analytics.contracts import FieldError, field_errors
 
 M = TypeVar("M", bound=BaseModel)
-
-WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-def require_token(expected: str) -> None:
-    """401 unless the request carries `Authorization: Bearer <expected>`."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    # compare_digest on bytes: constant time, and no TypeError on non-ASCII input.
-    if scheme.lower() != "bearer" or not hmac.compare_digest(
-        token.strip().encode("utf-8", "replace"), expected.encode()
-    ):
-        raise ApiError(
-            401,
-            "missing or invalid API token: send 'Authorization: Bearer <token>'",
-            headers={"WWW-Authenticate": 'Bearer realm="shop-analytics"'},
-        )
 
 
 def json_body() -> bytes:
@@ -39,7 +23,12 @@ def json_body() -> bytes:
             f"the body must be JSON (Content-Type: application/json), not {mimetype or 'none'}",
         )
     # Reading past MAX_CONTENT_LENGTH raises werkzeug's 413, answered as JSON by the handlers.
-    return request.get_data(cache=False)
+    raw = request.get_data(cache=False)
+    key = repeated_key(raw)
+    if key is not None:
+        reason = f"The key {key!r} appears twice in one object; send each key once"
+        raise validation_error([FieldError(field=key, reason=reason)])
+    return raw
 
 
 def parse_body(model: type[M]) -> M:

@@ -15,7 +15,10 @@ topics, chDB directories and lake prefixes of its own. Four measurements in one 
    the visitor's sessions, from asking to done, are timed too;
 4. latency: purchases produced at --rate per second into a fresh topic while the stream runs;
    produce -> queryable is the Kafka create time of each message to the moment its batch's
-   ClickHouse insert returned (p50, p99).
+   ClickHouse insert returned (p50, p99);
+5. latency beside a batch: (4) again on the same chDB and lake while a `daily_batch` run over the
+   days (4) wrote works in a process of its own (Spark, then the marts' ClickHouse sessions,
+   which the stream hands the directory over for).
 
 Also the cost of opening and closing a chDB session, which a hand-over pays twice (the stream
 closes and reopens) and why the stream keeps its session while nobody waits.
@@ -24,6 +27,7 @@ closes and reopens) and why the stream keeps its session while nobody waits.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -33,13 +37,17 @@ import tempfile
 import threading
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
+import dagster as dg
 import orjson
 
 from shop_analytics import settings as settings_module
 from shop_analytics.contracts.clickhouse_ddl import clickhouse_purchases_ddl
+from shop_analytics.definitions import defs
 from shop_analytics.local import stack
+from shop_analytics.local.dagster_home import prepare_dagster_home
 from shop_analytics.streaming import BatchResult, IngestConfig, run_stream
 from shop_analytics_tests.test_streaming import helpers as h
 
@@ -175,6 +183,36 @@ def latency(place: h.StreamPlace, rate: float, seconds: float) -> tuple[float, f
     )
 
 
+def latency_beside_batch(
+    place: h.StreamPlace, rate: float, seconds: float, scratch: Path
+) -> tuple[float, float, int, float]:
+    """(4) on a fresh topic writing into ``place``'s chDB and lake while a daily batch runs."""
+    beside = replace(h.new_place(place.settings, scratch), lake_root=place.lake_root)
+    beside = replace(beside, chdb_dir=place.chdb_dir)
+    env = {**os.environ, **beside.environment(), "DAGSTER_HOME": str(scratch / "dagster")}
+    prepare_dagster_home(place.settings, env)
+    sources = defs.resolve_job_def("record_sources").execute_in_process(
+        resources=place.resources(), instance=dg.DagsterInstance.ephemeral()
+    )
+    assert sources.success
+    tags = {"dagster/asset_partition_range_start": "2025-04-06",
+            "dagster/asset_partition_range_end": "2025-04-08"}  # fmt: skip
+    location = ["-m", "shop_analytics.definitions"]
+    command = [sys.executable, "-m", "dagster", "job", "execute", *location, "-j", "daily_batch",
+               "--tags", json.dumps(tags)]  # fmt: skip
+    started = time.perf_counter()
+    with open(scratch / "batch.log", "wb") as log:
+        batch = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        p50, p99, n = latency(beside, rate, seconds)
+        batch_s = float("nan")
+        if batch.wait(timeout=3600) == 0:
+            batch_s = time.perf_counter() - started
+    finally:
+        batch.kill()
+    return p50, p99, n, batch_s
+
+
 def session_open_ms(place: h.StreamPlace) -> float:
     clickhouse = place.resources()["clickhouse"]
     times = []
@@ -233,6 +271,14 @@ def main() -> None:
         print(
             f"produce->queryable at {args.rate:,.0f} events/s: p50 {p50 / 1000:.2f} s, "
             f"p99 {p99 / 1000:.2f} s over {n} events"
+        )
+        p50, p99, n, batch_s = latency_beside_batch(
+            slow, args.rate, args.latency_seconds, scratch / "beside"
+        )
+        print(
+            f"produce->queryable at {args.rate:,.0f} events/s beside a 3-day batch run: "
+            f"p50 {p50 / 1000:.2f} s, p99 {p99 / 1000:.2f} s over {n} events "
+            f"(the batch took {batch_s:.0f} s; nan: it failed, see its log)"
         )
         print("load average at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     finally:

@@ -20,6 +20,12 @@ PORT_OFFSETS = {
     "postgres": 432,
     "kafka": 92,
     "kafka_controller": 93,
+    # The second and third nodes of a local three-broker cluster (KAFKA_CLUSTER_SIZE=3); the
+    # first node keeps the single broker's ports.
+    "kafka_2": 94,
+    "kafka_controller_2": 95,
+    "kafka_3": 96,
+    "kafka_controller_3": 97,
     "s3": 333,
     # SeaweedFS runs master, volume and filer servers behind its S3 gateway; each needs a port
     # and a gRPC port of its own.
@@ -38,8 +44,16 @@ PORT_OFFSETS = {
     # (`shop-analytics api`); 300 and 800 echo their usual ports 3000 and 8000.
     "dagster_ui": 300,
     "api": 800,
+    # The schema registry; 81 echoes the usual 8081 of a Confluent-compatible registry.
+    "schema_registry": 81,
+    # Quarkus' management interface (health, metrics): 0.0.0.0:9000 unless told otherwise.
+    "schema_registry_management": 82,
 }
 DEFAULT_PORT_BASE = 15000
+
+# How many brokers the embedded Kafka runs: 1 (the default, fastest to start) or a cluster of
+# up to 3 whose topics are replicated (see shop_analytics/local/kafka_cluster.py).
+MAX_KAFKA_CLUSTER_SIZE = 3
 
 # A port of the platform's own servers can be set apart from the base (a fixed port behind a
 # proxy, say); the stack's ports always follow the base so that two stacks never collide.
@@ -66,6 +80,7 @@ EXTERNAL_MARKERS = {
     "s3": "S3_ENDPOINT_URL",
     "clickhouse": "CLICKHOUSE_DSN",
     "spark": "SPARK_MASTER",
+    "schema_registry": "SCHEMA_REGISTRY_URL",
 }
 
 
@@ -79,6 +94,7 @@ class Settings:
     purchases_topic: str
     dead_letter_topic: str
     topic_partitions: int
+    kafka_cluster_size: int
     kafka_security_protocol: str
     kafka_sasl_mechanism: str
     kafka_sasl_username: str
@@ -91,6 +107,9 @@ class Settings:
     lake_root: str
     clickhouse_dsn: str
     spark_master: str
+    schema_registry_url: str
+    schema_registry_username: str
+    schema_registry_password: str
     dagster_ui_port: int
     api_port: int
     history_start: date = DEFAULT_HISTORY_START
@@ -111,6 +130,7 @@ class Settings:
             "KAFKA_PURCHASES_TOPIC": self.purchases_topic,
             "KAFKA_DEAD_LETTER_TOPIC": self.dead_letter_topic,
             "KAFKA_TOPIC_PARTITIONS": str(self.topic_partitions),
+            "KAFKA_CLUSTER_SIZE": str(self.kafka_cluster_size),
             "KAFKA_SECURITY_PROTOCOL": self.kafka_security_protocol,
             "KAFKA_SASL_MECHANISM": self.kafka_sasl_mechanism,
             "KAFKA_SASL_USERNAME": self.kafka_sasl_username,
@@ -124,6 +144,9 @@ class Settings:
             "CLICKHOUSE_DSN": self.clickhouse_dsn,
             "SPARK_MASTER": self.spark_master,
             "SHOP_ANALYTICS_HISTORY_START": self.history_start.isoformat(),
+            "SCHEMA_REGISTRY_URL": self.schema_registry_url,
+            "SCHEMA_REGISTRY_USERNAME": self.schema_registry_username,
+            "SCHEMA_REGISTRY_PASSWORD": self.schema_registry_password,
         }
 
 
@@ -135,6 +158,8 @@ OPTIONAL_VARIABLES = frozenset(
         "KAFKA_SASL_USERNAME",
         "KAFKA_SASL_PASSWORD",
         "SHOP_ANALYTICS_HISTORY_START",
+        "SCHEMA_REGISTRY_USERNAME",
+        "SCHEMA_REGISTRY_PASSWORD",
     }
 )
 
@@ -180,16 +205,22 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
     def port(name: str) -> int:
         return base + PORT_OFFSETS[name]
 
+    cluster_size = _kafka_cluster_size(env)
+    # Every node of the embedded cluster, so that a client still bootstraps with one node down.
+    embedded_brokers = ",".join(
+        f"127.0.0.1:{port(kafka_port_name(node))}" for node in range(1, cluster_size + 1)
+    )
     return Settings(
         home=home,
         port_base=base,
         external=_external_systems(env),
         postgres_dsn=env.get("POSTGRES_DSN")
         or f"postgresql://postgres@127.0.0.1:{port('postgres')}/shop",
-        kafka_bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or f"127.0.0.1:{port('kafka')}",
+        kafka_bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or embedded_brokers,
         purchases_topic=env.get("KAFKA_PURCHASES_TOPIC", "purchases"),
         dead_letter_topic=env.get("KAFKA_DEAD_LETTER_TOPIC", "purchases.dlq"),
         topic_partitions=int(env.get("KAFKA_TOPIC_PARTITIONS", 3)),
+        kafka_cluster_size=cluster_size,
         kafka_security_protocol=env.get("KAFKA_SECURITY_PROTOCOL", "PLAINTEXT"),
         # Empty: no SASL (the local broker and a plaintext cluster need none).
         kafka_sasl_mechanism=env.get("KAFKA_SASL_MECHANISM", ""),
@@ -204,10 +235,35 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         lake_root=env.get("LAKE_ROOT") or f"s3://{bucket}",
         clickhouse_dsn=env.get("CLICKHOUSE_DSN") or f"chdb://{home / 'clickhouse'}",
         spark_master=env.get("SPARK_MASTER") or "local[2]",
+        # The Confluent-compatible API of the registry (Apicurio serves it under this path).
+        schema_registry_url=env.get("SCHEMA_REGISTRY_URL")
+        or f"http://127.0.0.1:{port('schema_registry')}/apis/ccompat/v7",
+        # Empty: no authentication (the local registry serves 127.0.0.1 only).
+        schema_registry_username=env.get("SCHEMA_REGISTRY_USERNAME", ""),
+        schema_registry_password=env.get("SCHEMA_REGISTRY_PASSWORD", ""),
         dagster_ui_port=int(env.get(PORT_OVERRIDES["dagster_ui"]) or port("dagster_ui")),
         api_port=int(env.get(PORT_OVERRIDES["api"]) or port("api")),
         history_start=history_start(env.get("SHOP_ANALYTICS_HISTORY_START")),
     )
+
+
+def kafka_port_name(node: int) -> str:
+    """The PORT_OFFSETS key of embedded Kafka node ``node`` (1-based) for clients."""
+    return "kafka" if node == 1 else f"kafka_{node}"
+
+
+def kafka_controller_port_name(node: int) -> str:
+    return "kafka_controller" if node == 1 else f"kafka_controller_{node}"
+
+
+def _kafka_cluster_size(env: Mapping[str, str]) -> int:
+    raw = env.get("KAFKA_CLUSTER_SIZE") or "1"
+    size = int(raw) if raw.isdigit() else 0
+    if not 1 <= size <= MAX_KAFKA_CLUSTER_SIZE:
+        raise ValueError(
+            f"KAFKA_CLUSTER_SIZE must be 1 to {MAX_KAFKA_CLUSTER_SIZE} brokers, not {raw!r}"
+        )
+    return size
 
 
 def as_environment_keys() -> frozenset[str]:

@@ -56,3 +56,24 @@ def test_history_start_is_a_checked_date() -> None:
     for wrong in ("1997", "01.01.1997", "1899-12-31", "9999-01-01"):
         with pytest.raises(ValueError, match="SHOP_ANALYTICS_HISTORY_START"):
             settings_module.load({"SHOP_ANALYTICS_HISTORY_START": wrong})
+
+
+def test_a_kafka_cluster_bootstraps_from_every_node_on_ports_of_its_own() -> None:
+    single = settings_module.load({"SHOP_ANALYTICS_PORT_BASE": "20000"})
+    assert single.kafka_cluster_size == 1
+    assert single.kafka_bootstrap_servers == "127.0.0.1:20092"
+
+    cluster = settings_module.load({"SHOP_ANALYTICS_PORT_BASE": "20000", "KAFKA_CLUSTER_SIZE": "3"})
+    assert cluster.kafka_bootstrap_servers == "127.0.0.1:20092,127.0.0.1:20094,127.0.0.1:20096"
+    assert cluster.as_environment()["KAFKA_CLUSTER_SIZE"] == "3"
+    # Every node's client and controller port is an entry of PORT_OFFSETS (so no other
+    # service's offset can take it).
+    for node in range(1, settings_module.MAX_KAFKA_CLUSTER_SIZE + 1):
+        assert settings_module.kafka_port_name(node) in settings_module.PORT_OFFSETS
+        assert settings_module.kafka_controller_port_name(node) in settings_module.PORT_OFFSETS
+
+
+def test_a_kafka_cluster_size_out_of_range_is_refused() -> None:
+    for wrong in ("0", "4", "three"):
+        with pytest.raises(ValueError, match="KAFKA_CLUSTER_SIZE must be 1 to 3"):
+            settings_module.load({"KAFKA_CLUSTER_SIZE": wrong})

@@ -24,8 +24,9 @@ from shop_analytics.local import stack
 def api(host: str, port: int | None, dev: bool) -> None:
     """Serve the write API (gunicorn with api/gunicorn.conf.py) on the local stack.
 
-    Writes need `Authorization: Bearer $API_TOKEN`; without API_TOKEN a random token is made
-    and printed. The document is at /api/openapi.json, the interactive page at /api/docs.
+    Writes need `Authorization: Bearer $API_TOKEN`, reads that token or $API_READ_TOKEN; without
+    API_TOKEN a random token is made and printed. The document is at /api/openapi.json, the
+    interactive page at /api/docs.
     """
     import secrets
 

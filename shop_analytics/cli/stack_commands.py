@@ -1,4 +1,4 @@
-"""Commands that run the local stack: up, down, status, check-stack."""
+"""Commands that run the local stack: up, down, status, check-stack, register-schemas."""
 
 from __future__ import annotations
 
@@ -44,4 +44,17 @@ def check_stack() -> None:
     run_with_settings(run)
 
 
-COMMANDS = [up, down, status, check_stack]
+@click.command("register-schemas")
+def register_schemas() -> None:
+    """Register the contracts' schemas in the schema registry (local or SCHEMA_REGISTRY_URL)."""
+    from shop_analytics.schema_registry.subjects import provision_subjects
+
+    def run(s: settings_module.Settings) -> None:
+        for subject, ids in provision_subjects(s).items():
+            versions = ", ".join(f"{version} id {schema_id}" for version, schema_id in ids.items())
+            click.echo(f"{subject}: {versions}")
+
+    run_with_settings(run)
+
+
+COMMANDS = [up, down, status, check_stack, register_schemas]

@@ -11,7 +11,7 @@ from typing import Annotated
 from pydantic import Field
 
 from shop_analytics.contracts.contract_model import ContractModel
-from shop_analytics.contracts.field_types import Timestamp, Uuid
+from shop_analytics.contracts.field_types import StoredTimestamp, Uuid
 
 
 class ClientSummary(ContractModel):
@@ -32,5 +32,5 @@ class Client(ClientSummary):
 
     address: Annotated[str, Field(max_length=250)] | None
     """Postal address, up to 250 characters."""
-    registration_date: Timestamp | None
+    registration_date: StoredTimestamp | None
     """When the client registered, with a time zone."""

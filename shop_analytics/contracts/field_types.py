@@ -22,6 +22,7 @@ from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 from shop_analytics.contracts.purchase_time_bounds import purchase_time_bounds
+from shop_analytics.contracts.stored_time_bounds import stored_time_refusal
 
 # Canonical 8-4-4-4-12 text form: the JSON Schema "uuid" format (RFC 4122 / 9562 text), and the
 # form PostgreSQL, ClickHouse and Spark print, so an id compares equal as text in every system.
@@ -73,6 +74,19 @@ def _within_purchase_bounds(value: datetime) -> datetime:
     return value
 
 
+def _within_stored_bounds(value: datetime) -> datetime:
+    reason = stored_time_refusal(value)
+    if reason is not None:
+        raise PydanticCustomError("timestamp_bounds", reason)
+    return value
+
+
+def _refuse_nul(value: str) -> str:
+    if "\x00" in value:
+        raise PydanticCustomError("string_nul", "Text must not contain the NUL character (\\u0000)")
+    return value
+
+
 def _gate_integer(value: Any) -> Any:
     # bool is an int subclass in Python and JSON true would become 1: refuse it explicitly.
     if isinstance(value, str | bool):
@@ -100,11 +114,20 @@ Uuid = Annotated[UUID, BeforeValidator(_gate_uuid)]
 Timestamp = Annotated[AwareDatetime, BeforeValidator(_gate_timestamp)]
 """An instant with a zone: RFC 3339 text such as `2025-04-06T12:00:00Z`; naive times refused."""
 
+StoredTimestamp = Annotated[Timestamp, AfterValidator(_within_stored_bounds)]
+"""A `Timestamp` every store holds and reads back: 1900-01-01 up to 2262-01-01 (UTC), see
+`stored_time_bounds`. JSON Schema cannot bound a date-time: the models enforce it."""
+
 PurchaseTimestamp = Annotated[Timestamp, AfterValidator(_within_purchase_bounds)]
 """A `Timestamp` within `purchase_time_bounds`: from the history start to a day after now.
 
 JSON Schema cannot state a bound on a date-time (and this one moves with the clock), so the
 exported schemas describe it in words; the model, the API and the ingestor enforce it."""
+
+# PostgreSQL refuses NUL in text; ClickHouse and Delta keep it but most tools that read them
+# (and the PostgreSQL copies of products the daily batch writes) do not.
+NoNulText = Annotated[str, AfterValidator(_refuse_nul)]
+"""Text without the NUL character."""
 
 # The constraints come before the gate: pydantic then compiles them into its own integer/float
 # parser (and emits them as JSON Schema keywords), and runs the gate first. JSON Schema counts 2.0

@@ -6,10 +6,25 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Final
+
 from pydantic import Field
 
 from shop_analytics.contracts.contract_model import ContractModel
-from shop_analytics.contracts.field_types import Money, NonNegativeCount, Timestamp, Uuid
+from shop_analytics.contracts.field_types import (
+    Money,
+    NonNegativeCount,
+    NoNulText,
+    StoredTimestamp,
+    Uuid,
+)
+
+# Name and category are copied into every purchase record of the stage layer and every
+# ClickHouse mart row, so their length is multiplied by the purchase count: an unbounded name
+# (a 100 kB one was accepted) weighs on every day's batch. 200 is what marketplaces allow a
+# product title (and our seller names); 100 is ample for a category path.
+NAME_MAX: Final = 200
+CATEGORY_MAX: Final = 100
 
 
 class ProductSummary(ContractModel):
@@ -17,10 +32,10 @@ class ProductSummary(ContractModel):
 
     product_id: Uuid
     """The product's id (a UUID; the spec's Avro stores it as a string)."""
-    name: str
-    """Product name as shown to customers."""
-    category: str
-    """Catalogue category, e.g. "Электроника"."""
+    name: Annotated[NoNulText, Field(min_length=1, max_length=NAME_MAX)]
+    """Product name as shown to customers, 1 to 200 characters."""
+    category: Annotated[NoNulText, Field(min_length=1, max_length=CATEGORY_MAX)]
+    """Catalogue category, e.g. "Электроника", 1 to 100 characters."""
     price: Money
     """Current list price; a purchase records its own price at the time of sale."""
 
@@ -30,7 +45,7 @@ class Product(ProductSummary):
 
     available_stock: NonNegativeCount
     """Units in stock."""
-    updated_at: Timestamp
+    updated_at: StoredTimestamp
     """When this product row last changed (stored with millisecond precision)."""
 
 

@@ -11,7 +11,7 @@ from typing import Annotated
 from pydantic import Field
 
 from shop_analytics.contracts.contract_model import ContractModel
-from shop_analytics.contracts.field_types import Timestamp, Uuid
+from shop_analytics.contracts.field_types import StoredTimestamp, Uuid
 
 
 class SellerWrite(ContractModel):
@@ -28,7 +28,7 @@ class SellerWrite(ContractModel):
 class Seller(SellerWrite):
     """A seller as stored in PostgreSQL `sellers`."""
 
-    created_at: Timestamp
+    created_at: StoredTimestamp
     """When the seller was first added."""
-    updated_at: Timestamp
+    updated_at: StoredTimestamp
     """When the seller was last changed."""

@@ -15,6 +15,7 @@ import os
 from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 
+import dagster as dg
 import psycopg
 import yaml
 from psycopg import sql
@@ -128,6 +129,12 @@ def prepare_dagster_home(
     home.mkdir(parents=True, exist_ok=True)
     config = instance_config(environ=env)
     (home / "dagster.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    if storage_kind(env) == "sqlite":
+        # Create the SQLite storage here, once: processes that open a fresh SQLite instance at
+        # the same moment race on its schema migration ("more than one head"). A PostgreSQL
+        # server may not be reachable yet (an image build); Dagster migrates it on first use.
+        with dg.DagsterInstance.from_config(str(home)):
+            pass
     return home
 
 

@@ -17,7 +17,7 @@ class Status:
 
     def line(self) -> str:
         state = "up  " if self.running else "down"
-        return f"{self.name:<11}{state}  {self.detail}"
+        return f"{self.name:<16}{state}  {self.detail}"
 
 
 class LocalService(ABC):
@@ -56,6 +56,9 @@ class LocalService(ABC):
         """
         if (pid := self.process.pid()) is not None:
             raise ServiceError(f"{self.system}: already running (pid {pid})")
+        self.ensure_ports_free(*ports)
+
+    def ensure_ports_free(self, *ports: int) -> None:
         for port in ports:
             if port_open(port):
                 raise ServiceError(

@@ -14,6 +14,8 @@ SERVICE_CLASSES = (
     "shop_analytics.local.postgres:PostgresService",
     "shop_analytics.local.s3:S3Service",
     "shop_analytics.local.kafka:KafkaService",
+    # After PostgreSQL, which stores its subjects.
+    "shop_analytics.local.registry:RegistryService",
 )
 
 

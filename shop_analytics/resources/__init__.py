@@ -49,6 +49,9 @@ def build_resources(value: Callable[[str], Any] = dg.EnvVar) -> dict[str, Any]:
             sasl_mechanism=value("KAFKA_SASL_MECHANISM"),
             sasl_username=value("KAFKA_SASL_USERNAME"),
             sasl_password=value("KAFKA_SASL_PASSWORD"),
+            schema_registry_url=value("SCHEMA_REGISTRY_URL"),
+            schema_registry_username=value("SCHEMA_REGISTRY_USERNAME"),
+            schema_registry_password=value("SCHEMA_REGISTRY_PASSWORD"),
         ),
         "lake": LakeResource(
             root=value("LAKE_ROOT"),

@@ -13,6 +13,10 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, Topi
 from confluent_kafka.admin import AdminClient, ClusterMetadata, OffsetSpec
 from pydantic import Field
 
+from shop_analytics.contracts import PURCHASE_MODELS
+from shop_analytics.schema_registry.client import new_client, registry_config
+from shop_analytics.schema_registry.schema_ids import SchemaVersions
+
 
 class KafkaUnreachableError(RuntimeError):
     """No broker of the configured cluster answered within the timeout."""
@@ -34,6 +38,12 @@ class KafkaResource(dg.ConfigurableResource):
     sasl_mechanism: str = Field(default="", description="PLAIN, SCRAM-SHA-512, ...; empty: none.")
     sasl_username: str = ""
     sasl_password: str = ""
+    schema_registry_url: str = Field(
+        default="",
+        description="Confluent-compatible Schema Registry API; empty: plain JSON only.",
+    )
+    schema_registry_username: str = ""
+    schema_registry_password: str = ""
     request_timeout_s: float = Field(
         default=10.0, description="Bound on metadata, admin and offset requests."
     )
@@ -42,6 +52,19 @@ class KafkaResource(dg.ConfigurableResource):
         description="How long a produced message may wait for its acknowledgement before its "
         "delivery fails (librdkafka's default is 5 minutes).",
     )
+
+    def schema_versions(self) -> SchemaVersions | None:
+        """Resolves the schema ids of wire-format purchases; None without a registry."""
+        if not self.schema_registry_url:
+            return None
+        client = new_client(
+            registry_config(
+                self.schema_registry_url,
+                self.schema_registry_username,
+                self.schema_registry_password,
+            )
+        )
+        return SchemaVersions(client, frozenset(PURCHASE_MODELS))
 
     def client_config(self) -> dict[str, Any]:
         """The settings every client shares: address and security."""

@@ -17,6 +17,7 @@ from clickhouse_connect.driver.client import Client
 from confluent_kafka import Message
 
 from shop_analytics.resources.lake import LakeResource
+from shop_analytics.schema_registry.schema_ids import SchemaVersions
 from shop_analytics.streaming.clickhouse_sink import ClickHouseSink
 from shop_analytics.streaming.config import IngestConfig
 from shop_analytics.streaming.dead_letters import DeadLetterWriter
@@ -53,11 +54,13 @@ class Ingestor:
         dead_letters: DeadLetterWriter,
         config: IngestConfig,
         lake_table: str = RAW_PURCHASES_TABLE,
+        schema_versions: SchemaVersions | None = None,
     ) -> None:
         self.clickhouse = ClickHouseSink(client)
         self.lake = LakeSink(lake, lake_table)
         self.dead_letters = dead_letters
         self.config = config
+        self.schema_versions = schema_versions
         # The Delta write (Rust) and the ClickHouse insert (C++) both release the GIL, so the
         # lake write runs beside the insert instead of after it.
         self._lake_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lake-sink")
@@ -72,7 +75,12 @@ class Ingestor:
 
     def decode(self, messages: Sequence[Message]) -> PurchaseBatch:
         """Validate ``messages``: the rows to write and the dead letters, not written yet."""
-        return decode_batch(messages, self.config.max_message_bytes, self.config.measure_latency)
+        return decode_batch(
+            messages,
+            self.config.max_message_bytes,
+            self.config.measure_latency,
+            self.schema_versions,
+        )
 
     def write(self, messages: Sequence[Message]) -> BatchResult:
         """Decode, then write rows to both sinks and refused messages to the DLQ; all or raise."""

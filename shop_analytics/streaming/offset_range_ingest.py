@@ -76,7 +76,11 @@ def ingest_range(
             consumer.assign([TopicPartition(topic, partition, start_offset)])
             with clickhouse.session() as client:
                 ingestor = Ingestor(
-                    client, lake, DeadLetterWriter(producer, kafka.dead_letter_topic), config
+                    client,
+                    lake,
+                    DeadLetterWriter(producer, kafka.dead_letter_topic),
+                    config,
+                    schema_versions=kafka.schema_versions(),
                 )
                 try:
                     _read_range(

@@ -3,6 +3,9 @@
 The schema version comes from the ``schema-version`` header (``v1``/``v2``). A message without
 the header is read as v1, the spec's own format: producers that send the v2 field must say so,
 which keeps an unannounced field from slipping in. Any other version is a dead letter.
+
+A message in Confluent wire format names its schema by registry id instead (`schema_ids`); the
+id's version wins over any header. Without a registry configured such a message is a dead letter.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from confluent_kafka import Message
 from orjson import JSONDecodeError, loads
 
 from shop_analytics.contracts import SCHEMA_VERSION_HEADER
+from shop_analytics.schema_registry.schema_ids import HEADER_BYTES, SchemaVersions, wire_schema_id
 from shop_analytics.streaming.columnar_check import FAST_KEYS, check_columns
 from shop_analytics.streaming.dead_letters import DeadLetter, Headers
 from shop_analytics.streaming.decoding import (
@@ -28,8 +32,6 @@ from shop_analytics.streaming.decoding import (
 from shop_analytics.streaming.offset_ranges import OffsetRange
 
 DEFAULT_VERSION: Final = "v1"
-# A Confluent-serialised value starts with magic byte 0 and a 4-byte schema id.
-_CONFLUENT_MAGIC: Final = b"\x00"
 _pick_required = itemgetter(*REQUIRED)
 
 ROW_SCHEMA: Final = pa.schema(
@@ -74,13 +76,18 @@ def schema_version(headers: Headers | dict[str, str | bytes | None] | None) -> s
 
 
 def decode_batch(
-    messages: Sequence[Message], max_message_bytes: int, with_produce_times: bool = False
+    messages: Sequence[Message],
+    max_message_bytes: int,
+    with_produce_times: bool = False,
+    schema_versions: SchemaVersions | None = None,
 ) -> PurchaseBatch:
     """Validate ``messages`` (errors from the client must be filtered out before).
 
     Common messages take the columnar fast path (`columnar_check`); the others, and any the
     fast path does not pass, get the exact per-message check (`decoding.decode_purchase`).
     ``with_produce_times`` keeps each message's Kafka timestamp, for latency figures.
+    ``schema_versions`` reads wire-format messages (it may wait for the registry, or raise
+    `RegistryUnavailable`: then nothing of the batch is written).
     """
     part_array = pa.array([m.partition() for m in messages], pa.int32())
     offset_array = pa.array([m.offset() for m in messages], pa.int64())
@@ -88,7 +95,7 @@ def decode_batch(
     slow: list[Message] = []
     columns = _plain_columns(messages, max_message_bytes)
     if columns is None:
-        columns, fast_index, slow = _sort_messages(messages, max_message_bytes)
+        columns, fast_index, slow = _sort_messages(messages, max_message_bytes, schema_versions)
     passed, failed = check_columns(columns)
     if failed:
         if fast_index is None:
@@ -97,7 +104,7 @@ def decode_batch(
         failed_set = set(failed)
         fast_index = [m for i, m in enumerate(fast_index) if i not in failed_set]
     fast = _fast_rows(passed, part_array, offset_array, fast_index)
-    slow_rows, letters = _decode_one_by_one(slow, max_message_bytes)
+    slow_rows, letters = _decode_one_by_one(slow, max_message_bytes, schema_versions)
     topic = (messages[0].topic() or "") if messages else ""
     rows = pa.concat_tables([fast, slow_rows]) if slow_rows.num_rows else fast
     produced = [m.timestamp()[1] for m in messages] if with_produce_times else []
@@ -137,7 +144,7 @@ def _plain_columns(messages: Sequence[Message], max_message_bytes: int) -> list[
 
 
 def _sort_messages(
-    messages: Sequence[Message], max_message_bytes: int
+    messages: Sequence[Message], max_message_bytes: int, schema_versions: SchemaVersions | None
 ) -> tuple[list[list[Any]], list[int], list[Message]]:
     """Message by message: columns of the plain ones, their positions, and all the others."""
     fast_values: list[tuple[Any, ...]] = []
@@ -148,6 +155,9 @@ def _sort_messages(
     for index, message in enumerate(messages):
         value = message.value()
         headers = message.headers()
+        if value is not None and schema_versions is not None and value[:1] == b"\x00":
+            value = _wire_payload(value, max_message_bytes, schema_versions)
+            headers = None  # the schema id has said which version this is
         if (
             value is None
             or len(value) > max_message_bytes
@@ -167,6 +177,18 @@ def _sort_messages(
             add_slow(message)
     columns = [list(column) for column in zip(*fast_values, strict=True)]
     return columns, fast_index, slow
+
+
+def _wire_payload(
+    value: bytes, max_message_bytes: int, schema_versions: SchemaVersions
+) -> bytes | None:
+    """The JSON after the wire header if its id is a known purchase version; else None (slow
+    path, which explains). Every known version has the six fast-path fields as v1 does."""
+    schema_id = wire_schema_id(value)
+    if schema_id is None or len(value) > max_message_bytes:
+        return None
+    version, _ = schema_versions.resolve(schema_id)
+    return value[HEADER_BYTES:] if version is not None else None
 
 
 def _ranges(topic: str, partitions: pa.Array, offsets: pa.Array) -> list[OffsetRange]:
@@ -194,7 +216,7 @@ def _fast_rows(
 
 
 def _decode_one_by_one(
-    messages: list[Message], max_message_bytes: int
+    messages: list[Message], max_message_bytes: int, schema_versions: SchemaVersions | None
 ) -> tuple[pa.Table, list[DeadLetter]]:
     rows: list[tuple[Any, ...]] = []
     letters: list[DeadLetter] = []
@@ -207,15 +229,22 @@ def _decode_one_by_one(
             reason = f"$: message of {len(value)} bytes is over the limit of {max_message_bytes}"
             letters.append(DeadLetter.of(message, reason))
             continue
-        version = schema_version(message.headers())
+        schema_id = wire_schema_id(value)
+        if schema_id is None:
+            version = schema_version(message.headers())
+        elif schema_versions is None:
+            reason = f"$: Confluent wire format (schema id {schema_id}) needs a schema registry"
+            letters.append(DeadLetter.of(message, reason))
+            continue
+        else:
+            found, reason = schema_versions.resolve(schema_id)
+            if found is None:
+                letters.append(DeadLetter.of(message, reason))
+                continue
+            version, value = found, value[HEADER_BYTES:]
         row = decode_purchase(value, version)
         if isinstance(row, str):
-            if value[:1] == _CONFLUENT_MAGIC and len(value) > 5:
-                schema_id = int.from_bytes(value[1:5], "big")
-                row = f"$: Confluent wire format (schema id {schema_id}) needs a schema registry"
-            else:
-                row = reject_reason(value, version, row)
-            letters.append(DeadLetter.of(message, row))
+            letters.append(DeadLetter.of(message, reject_reason(value, version, row)))
             continue
         rows.append((*row, message.partition(), message.offset()))
     if not rows:

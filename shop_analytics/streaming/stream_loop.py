@@ -73,7 +73,11 @@ def run_stream(
         consumer = kafka.consumer(group_id, **overrides)
         producer = kafka.producer(**{"linger.ms": 5})
         ingestor = Ingestor(
-            session.client, lake, DeadLetterWriter(producer, kafka.dead_letter_topic), config
+            session.client,
+            lake,
+            DeadLetterWriter(producer, kafka.dead_letter_topic),
+            config,
+            schema_versions=kafka.schema_versions(),
         )
 
         def written(result: BatchResult) -> None:

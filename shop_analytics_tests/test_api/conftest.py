@@ -24,6 +24,8 @@ from shop_analytics.settings import Settings
 
 TOKEN = "test-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
+READ_TOKEN = "test-read-token-9876543210"
+READ_AUTH = {"Authorization": f"Bearer {READ_TOKEN}"}
 PARTITIONS = 3
 
 
@@ -50,7 +52,13 @@ class ApiPlace:
 
 def api_config(**changes: Any) -> ApiConfig:
     return ApiConfig(
-        **{"token": TOKEN, "max_body_bytes": 256 * 1024, "max_batch_items": 100, **changes}
+        **{
+            "token": TOKEN,
+            "read_token": READ_TOKEN,
+            "max_body_bytes": 256 * 1024,
+            "max_batch_items": 100,
+            **changes,
+        }
     )
 
 
@@ -80,7 +88,11 @@ def app(place: ApiPlace) -> Iterator[Flask]:
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    return app.test_client()
+    """A client that sends the read-only token unless a request names another: reads work,
+    writes still need `headers=AUTH`."""
+    reader = app.test_client()
+    reader.environ_base["HTTP_AUTHORIZATION"] = READ_AUTH["Authorization"]
+    return reader
 
 
 def new_id() -> str:

@@ -11,7 +11,11 @@ from shop_analytics.contracts.purchase import SPEC_EXAMPLE
 from shop_analytics_tests.test_contracts import spec_text
 
 # Served beside the document, not part of it.
-_META_ROUTES = {("GET", "/api/openapi.json"), ("GET", "/api/docs")}
+_META_ROUTES = {
+    ("GET", "/api/openapi.json"),
+    ("GET", "/api/docs"),
+    ("GET", "/api/docs/static/<path:filename>"),
+}
 
 
 def test_document_and_routes_are_the_same_set(app: Flask, client: FlaskClient) -> None:
@@ -44,11 +48,13 @@ def test_purchase_operation_matches_the_spec(client: FlaskClient) -> None:
                for name, prop in schema["properties"].items()}  # fmt: skip
     assert {name: formats[name] for name in SPEC_EXAMPLE} == spec_text.PURCHASE_PROPERTY_TYPES
     assert {"200", "400"} <= set(operation["responses"])
-    assert operation["security"] == [{"bearerAuth": []}]
+    assert operation["security"] == [{"writeToken": []}]
 
 
 def test_docs_page_loads_the_document(client: FlaskClient) -> None:
     page = client.get("/api/docs")
     assert page.status_code == 200
     assert page.mimetype == "text/html"
-    assert b'url: "/api/openapi.json"' in page.data
+    assert b'fetch("/api/openapi.json")' in page.data
+    assert b"persistAuthorization: false" in page.data
+    assert b"http" not in page.data  # no external address: every file is served from here

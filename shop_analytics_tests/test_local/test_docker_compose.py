@@ -13,11 +13,20 @@ import yaml
 from shop_analytics import settings as settings_module
 from shop_analytics.cli.stream_command import stream
 from shop_analytics.local.dagster_home import POSTGRES_STORAGE
+from shop_analytics.local.kafka_cluster import KafkaCluster, replication_for
 
 COMPOSE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
 PLATFORM_SERVICES = ("dagster-webserver", "dagster-daemon", "stream", "api", "lake-bucket")
 # Only the embedded stack uses these; in compose every system is external.
-LOCAL_ONLY = {"SHOP_ANALYTICS_HOME", "SHOP_ANALYTICS_PORT_BASE"}
+LOCAL_ONLY = {"SHOP_ANALYTICS_HOME", "SHOP_ANALYTICS_PORT_BASE", "KAFKA_CLUSTER_SIZE"}
+# The broker settings that decide replication, as compose spells them (KAFKA_ + the property).
+REPLICATION_PROPERTIES = (
+    "default.replication.factor",
+    "min.insync.replicas",
+    "offsets.topic.replication.factor",
+    "transaction.state.log.replication.factor",
+    "transaction.state.log.min.isr",
+)
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +45,18 @@ def _resolve(value: str) -> str:
 
 
 def test_every_system_and_platform_process_is_a_service(compose: dict[str, Any]) -> None:
-    expected = {"postgres", "kafka", "s3", "clickhouse", *PLATFORM_SERVICES}
+    expected = {"postgres", "s3", "clickhouse", *PLATFORM_SERVICES}
     assert expected <= set(compose["services"])
+    assert _kafka_nodes(compose)
+
+
+def _kafka_nodes(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The Kafka services by name (kafka-1, kafka-2, ...)."""
+    return {
+        name: service
+        for name, service in compose["services"].items()
+        if re.fullmatch(r"kafka-\d+", name)
+    }
 
 
 def test_platform_processes_get_every_variable_the_resources_read(compose: dict[str, Any]) -> None:
@@ -70,11 +89,16 @@ def test_endpoints_point_at_the_services_that_serve_them(compose: dict[str, Any]
     assert pg.path == "/" + services["postgres"]["environment"]["POSTGRES_DB"]
     assert pg.username == services["postgres"]["environment"]["POSTGRES_USER"]
 
-    host, port = env["KAFKA_BOOTSTRAP_SERVERS"].split(":")
-    kafka_env = services["kafka"]["environment"]
-    assert f"PLAINTEXT://{host}:{port}" == kafka_env["KAFKA_ADVERTISED_LISTENERS"]
-    assert f":{port}" in kafka_env["KAFKA_LISTENERS"]
-    assert kafka_env["KAFKA_NUM_PARTITIONS"] == int(env["KAFKA_TOPIC_PARTITIONS"])
+    # Every broker is a bootstrap server, so that clients start with any one of them down.
+    nodes = _kafka_nodes(compose)
+    bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"].split(",")
+    assert len(bootstrap) == len(nodes)
+    for address in bootstrap:
+        host, port = address.split(":")
+        kafka_env = nodes[host]["environment"]
+        assert f"PLAINTEXT://{host}:{port}" == kafka_env["KAFKA_ADVERTISED_LISTENERS"]
+        assert f":{port}" in kafka_env["KAFKA_LISTENERS"]
+        assert kafka_env["KAFKA_NUM_PARTITIONS"] == int(env["KAFKA_TOPIC_PARTITIONS"])
 
     s3 = urlsplit(env["S3_ENDPOINT_URL"])
     assert s3.hostname == "s3"
@@ -148,3 +172,31 @@ def test_topics_and_bucket_are_provisioned_before_the_platform_starts(
         depends = services[name]["depends_on"]
         for once in ("kafka-topics", "lake-bucket"):
             assert depends[once] == {"condition": "service_completed_successfully"}, name
+
+
+def test_kafka_nodes_form_one_quorum_replicated_as_the_local_cluster(
+    compose: dict[str, Any],
+) -> None:
+    nodes = _kafka_nodes(compose)
+    envs = [node["environment"] for node in nodes.values()]
+    assert sorted(e["KAFKA_NODE_ID"] for e in envs) == list(range(1, len(nodes) + 1))
+    assert len({e["CLUSTER_ID"] for e in envs}) == 1
+    voters = {f"{e['KAFKA_NODE_ID']}@{name}:9093" for name, e in zip(nodes, envs, strict=True)}
+    for e in envs:
+        assert set(e["KAFKA_CONTROLLER_QUORUM_VOTERS"].split(",")) == voters
+        assert "CONTROLLER://:9093" in e["KAFKA_LISTENERS"]
+
+    # The brokers' replication settings are the ones `shop-analytics up` gives a local cluster
+    # of the same size.
+    local = settings_module.load({"KAFKA_CLUSTER_SIZE": str(len(nodes))})
+    properties = KafkaCluster(local).shared_properties()
+    for name in REPLICATION_PROPERTIES:
+        key = "KAFKA_" + name.upper().replace(".", "_")
+        assert [str(e[key]) for e in envs] == [str(properties[name])] * len(envs), name
+
+    # And so are the topics the one-shot service creates.
+    replication = replication_for(len(nodes))
+    script = " ".join(compose["services"]["kafka-topics"]["command"])
+    assert f"--replication-factor {replication.factor}" in script
+    for key, value in replication.topic_config().items():
+        assert f"--config {key}={value}" in script

@@ -63,7 +63,7 @@ def test_up_is_idempotent_and_down_leaves_no_process() -> None:
         assert all(f"{system}: already running" in second for system in pids)
 
         status = cli("status")
-        assert all(f"{system:<11}up" in status for system in pids)
+        assert all(f"{system:<16}up" in status for system in pids)
     finally:
         cli("down")
 

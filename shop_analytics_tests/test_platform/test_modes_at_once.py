@@ -17,9 +17,12 @@ import threading
 from pathlib import Path
 
 import dagster as dg
+import pytest
 import yaml
 
+from shop_analytics.definitions import defs
 from shop_analytics.defs.ingest.sensor import purchases_kafka_sensor
+from shop_analytics.local.dagster_home import prepare_dagster_home
 from shop_analytics.settings import Settings
 from shop_analytics_tests.test_streaming import helpers as h
 from shop_analytics_tests.test_streaming.checks import assert_exactly_once
@@ -49,11 +52,12 @@ def _launch(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen
         return subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
+# Five processes on two cores, one of them Spark: longer than the suite's default per-test limit.
+@pytest.mark.timeout(3600)
 def test_stream_batch_sensor_run_and_report_at_once(stack: Settings, tmp_path: Path) -> None:
     place = h.new_place(stack, tmp_path)
-    dagster_home = tmp_path / "dagster"
-    dagster_home.mkdir()
-    env = {**os.environ, **place.environment(), "DAGSTER_HOME": str(dagster_home)}
+    env = {**os.environ, **place.environment(), "DAGSTER_HOME": str(tmp_path / "dagster")}
+    prepare_dagster_home(stack, env)
     messages = h.purchases(100_000, seed=41)
     before, flowing = messages[:20_000], messages[20_000:]
     for purchase in before:
@@ -65,6 +69,11 @@ def test_stream_batch_sensor_run_and_report_at_once(stack: Settings, tmp_path: P
     # has days to work on; the sensor's request covers them (written again by its run: a
     # range written twice is harmless).
     h.produce(place.bootstrap, place.topic, before)
+    # The sources are recorded first, as the demo does (the products table then exists).
+    sources = defs.resolve_job_def("record_sources").execute_in_process(
+        resources=place.resources(), instance=dg.DagsterInstance.ephemeral()
+    )
+    assert sources.success
     request = _first_sensor_request(place)
     stream_log = tmp_path / "stream.log"
     group = f"modes-{place.topic}"

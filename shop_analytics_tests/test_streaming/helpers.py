@@ -17,10 +17,15 @@ import orjson
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from shop_analytics import settings as settings_module
+from shop_analytics.local.kafka_cluster import replication_for
 from shop_analytics.resources import build_resources
 from shop_analytics.settings import Settings
 
 PARTITIONS = 3
+# A three-broker cluster beside a stack sits this far above its port base: clear of the stack's
+# offsets (92-800) and of a second stack at base + 1000 (the cluster uses base + 592..597).
+CLUSTER_PORT_SHIFT = 500
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,20 @@ class StreamPlace:
         return build_resources(self.environment().__getitem__)
 
 
+def cluster_beside(settings: Settings, home: Path) -> Settings:
+    """Settings for a three-broker Kafka of its own under ``home`` (started by `up`), with every
+    other system the one of ``settings`` (external to it, so `up` and `down` leave them be)."""
+    env = {k: v for k, v in settings.as_environment().items() if k != "KAFKA_BOOTSTRAP_SERVERS"}
+    env |= {
+        "SHOP_ANALYTICS_HOME": str(home),
+        "SHOP_ANALYTICS_PORT_BASE": str(settings.port_base + CLUSTER_PORT_SHIFT),
+        "KAFKA_CLUSTER_SIZE": "3",
+    }
+    cluster = settings_module.load(env)
+    assert cluster.is_embedded("kafka") and not cluster.is_embedded("postgres")
+    return cluster
+
+
 def new_place(settings: Settings, tmp_path: Path, partitions: int = PARTITIONS) -> StreamPlace:
     name = f"purchases-test-{uuid.uuid4().hex[:10]}"
     place = StreamPlace(
@@ -61,9 +80,14 @@ def new_place(settings: Settings, tmp_path: Path, partitions: int = PARTITIONS) 
         chdb_dir=tmp_path / "clickhouse",
         lake_root=f"s3://{settings.lake_bucket}/tests/{name}",
     )
+    # Replicated as `shop-analytics up` replicates the stack's own topics on this cluster.
+    replication = replication_for(settings.kafka_cluster_size)
     admin = AdminClient({"bootstrap.servers": place.bootstrap})
     futures = admin.create_topics(
-        [NewTopic(place.topic, partitions, 1), NewTopic(place.dlq, partitions, 1)]
+        [
+            NewTopic(name, partitions, replication.factor, config=replication.topic_config())
+            for name in (place.topic, place.dlq)
+        ]
     )
     for future in futures.values():
         future.result(timeout=30)
