@@ -22,11 +22,12 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from shop_analytics.cli.demo import ingest_ranges, plain_resources
+from shop_analytics.cli.demo import ingest_ranges
 from shop_analytics.seed import DemoData, DemoSpec, generate_demo_data
 from shop_analytics.seed.load import merge_products
 from shop_analytics.seed.seeding import seed
 from shop_analytics.settings import Settings
+from shop_analytics_tests.test_streaming.helpers import new_place
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FIRST_DAY = date(2025, 1, 1)
@@ -63,6 +64,7 @@ class Backfill:
     command: subprocess.CompletedProcess[str]
     seconds: float
     instance: dg.DagsterInstance
+    environment: dict[str, str]  # the private topic, chDB and lake every command must be given
 
 
 def backfill_command(*args: str) -> list[str]:
@@ -71,7 +73,11 @@ def backfill_command(*args: str) -> list[str]:
 
 @pytest.fixture(scope="package")
 def backfill(stack: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backfill]:
-    resources = plain_resources(stack)
+    # A topic, chDB directory and lake root of its own: the marts and the lake then hold this
+    # package's purchases only, whichever tests ran before on the shared stack.
+    place = new_place(stack, tmp_path_factory.mktemp("backfill-place"))
+    environment = place.environment()
+    resources = place.resources()
     seeded = seed(
         resources, SPEC, progress=False, echo=lambda _line: None, data=sparse_demo_data(SPEC)
     )
@@ -80,7 +86,7 @@ def backfill(stack: Settings, tmp_path_factory: pytest.TempPathFactory) -> Itera
     merge_products(resources["lake"], late)
     assert ingest_ranges(resources, seeded.ranges).success
     home = tmp_path_factory.mktemp("dagster")
-    env = {**os.environ, "DAGSTER_HOME": str(home)}
+    env = {**os.environ, **environment, "DAGSTER_HOME": str(home)}
     started = time.perf_counter()
     command = subprocess.run(
         backfill_command("--start", FIRST_DAY.isoformat(), "--end", LAST_DAY.isoformat()),
@@ -88,8 +94,4 @@ def backfill(stack: Settings, tmp_path_factory: pytest.TempPathFactory) -> Itera
     )  # fmt: skip
     seconds = time.perf_counter() - started
     with dg.DagsterInstance.from_config(str(home)) as instance:
-        yield Backfill(seeded.data, late, resources, command, seconds, instance)
-    # The stack is shared and the stock check covers every product: give the late products back
-    # their first `updated_at` (before their first sale), so that another test's batch, as of an
-    # earlier day than the update, does not find their sales "before the update".
-    merge_products(resources["lake"], seeded.data.products.head(LATE_PRODUCTS))
+        yield Backfill(seeded.data, late, resources, command, seconds, instance, environment)

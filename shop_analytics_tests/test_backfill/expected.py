@@ -1,5 +1,5 @@
 """What the marts and client metrics must hold, computed with pandas from the lake's raw purchases
-(every test on the shared stack writes there, so the expectation covers them too)."""
+(the package's own lake root: its purchases only)."""
 
 from __future__ import annotations
 

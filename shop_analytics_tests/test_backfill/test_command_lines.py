@@ -26,8 +26,8 @@ DAY = FIRST_DAY.isoformat()
 DAGSTER = [sys.executable, "-m", "dagster"]
 
 
-def _run(command: list[str], home: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DAGSTER_HOME": str(home)}
+def _run(command: list[str], home: Path, backfill: Backfill) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **backfill.environment, "DAGSTER_HOME": str(home)}
     return subprocess.run(
         command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900
     )
@@ -39,14 +39,14 @@ def test_dagster_asset_materialize_as_documented(
 ) -> None:
     command = [*DAGSTER, "asset", "materialize", "-m", "shop_analytics.definitions",
                "--select", selection]  # fmt: skip
-    result = _run(command, tmp_path)
+    result = _run(command, tmp_path, backfill)
     assert result.returncode == 0, result.stderr[-3000:]
 
 
 def test_purchases_alone_records_both_tables(backfill: Backfill, tmp_path: Path) -> None:
     command = [*DAGSTER, "asset", "materialize", "-m", "shop_analytics.definitions",
                "--select", "purchases"]  # fmt: skip
-    result = _run(command, tmp_path)
+    result = _run(command, tmp_path, backfill)
     assert result.returncode == 0, result.stderr[-3000:]
     with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
         for key in ("purchases", "raw_purchases"):
@@ -57,7 +57,9 @@ def test_purchases_alone_records_both_tables(backfill: Backfill, tmp_path: Path)
 
 def test_backfill_of_some_assets(backfill: Backfill, tmp_path: Path) -> None:
     result = _run(
-        backfill_command("--start", DAY, "--end", DAY, "--assets", "purchase_records"), tmp_path
+        backfill_command("--start", DAY, "--end", DAY, "--assets", "purchase_records"),
+        tmp_path,
+        backfill,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "[purchase_records] 1 days, " in result.stdout
@@ -65,7 +67,9 @@ def test_backfill_of_some_assets(backfill: Backfill, tmp_path: Path) -> None:
 
 def test_a_failed_backfill_exits_1_with_one_line(backfill: Backfill, tmp_path: Path) -> None:
     result = _run(
-        backfill_command("--start", DAY, "--end", DAY, "--assets", "no_such_asset"), tmp_path
+        backfill_command("--start", DAY, "--end", DAY, "--assets", "no_such_asset"),
+        tmp_path,
+        backfill,
     )
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("backfill failed")]
@@ -76,5 +80,5 @@ def test_dagster_job_execute_equivalent_as_documented(backfill: Backfill, tmp_pa
     tags = {"dagster/asset_partition_range_start": DAY, "dagster/asset_partition_range_end": DAY}
     command = [*DAGSTER, "job", "execute", "-m", "shop_analytics.definitions",
                "-j", "daily_batch", "--tags", json.dumps(tags)]  # fmt: skip
-    result = _run(command, tmp_path)
+    result = _run(command, tmp_path, backfill)
     assert result.returncode == 0, result.stderr[-3000:]
