@@ -96,7 +96,10 @@ def product_metrics(lines: DataFrame, products: DataFrame, as_of: date) -> DataF
          "purchases_before": 0, "stamped_by_batch": 0}
     )  # fmt: skip
     # Sales up to the batch's own stamp were counted by an earlier run: not "before the update".
-    uncounted = F.col("stamped_by_batch") == 0
+    # Nor can a run judge a product row newer than its own day (a later run's stamp, a restock):
+    # re-running an old day after newer ones must not report their sales as left out.
+    day_end = F.date_add(F.lit(as_of), 1).cast("timestamp")  # the session's time zone is UTC
+    uncounted = (F.col("stamped_by_batch") == 0) & (F.col("stock_as_of") < day_end)
     remaining = F.col("available_stock").cast("long") - F.col("units_since")
     return joined.select(
         F.lit(as_of).cast("date").alias("as_of"),
