@@ -2,8 +2,10 @@
 
 Each system is either *external* (its variable is set: a real host, nothing is started for it)
 or *embedded* (the variable is unset: the local stack under ``SHOP_ANALYTICS_HOME`` serves it,
-on ports derived from ``SHOP_ANALYTICS_PORT_BASE``). Resources read the resulting variables
-through ``dg.EnvVar``; ``export_defaults`` fills in the embedded values so that they always can.
+on ports derived from ``SHOP_ANALYTICS_PORT_BASE``). The code location gives resources the
+variables the user set through ``dg.EnvVar`` and the embedded values for the rest; the CLI's
+``export_defaults`` writes the embedded values into its own environment for the processes it
+starts (Dagster, the API, the stream).
 """
 
 from __future__ import annotations

@@ -10,7 +10,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from shop_analytics.definitions import defs
+from shop_analytics import settings
+from shop_analytics.definitions import defs, resource_values
+from shop_analytics.resources import build_resources
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,9 +23,27 @@ def test_every_system_has_a_resource() -> None:
 
 
 def test_secrets_are_read_at_launch_not_written_into_the_definitions() -> None:
-    lake = (defs.resources or {})["lake"]
-    assert isinstance(lake.secret_access_key, dg.EnvVar)
-    assert lake.secret_access_key.env_var_name == "S3_SECRET_ACCESS_KEY"
+    value = resource_values({"S3_SECRET_ACCESS_KEY": "s3cr3t"})
+    secret = build_resources(value)["lake"].secret_access_key
+    assert isinstance(secret, dg.EnvVar)
+    assert secret.env_var_name == "S3_SECRET_ACCESS_KEY"
+
+
+def test_unset_variables_take_the_embedded_defaults_without_touching_the_environment() -> None:
+    environ = {"SHOP_ANALYTICS_PORT_BASE": "30000"}
+    resources = build_resources(resource_values(environ))
+    assert resources["postgres"].dsn == "postgresql://postgres@127.0.0.1:30432/shop"
+    assert environ == {"SHOP_ANALYTICS_PORT_BASE": "30000"}
+
+
+@pytest.mark.stack  # a fresh interpreter importing the code location: slow for the unit tier
+def test_loading_the_code_location_leaves_the_environment_as_it_found_it() -> None:
+    code = (
+        "import os; before = dict(os.environ); import shop_analytics.definitions; "
+        "assert dict(os.environ) == before, set(os.environ) ^ set(before)"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in settings.as_environment_keys()}
+    subprocess.run([sys.executable, "-c", code], env=clean, check=True, cwd=REPO_ROOT)
 
 
 @pytest.mark.stack  # a dagster subprocess: slow for the unit tier

@@ -1,6 +1,6 @@
 """One ConfigurableResource per system, and the one place that wires them to the environment.
 
-Every value comes from a variable that `shop_analytics.settings` fills with the embedded default
+Every value comes from a variable, or from its embedded default in `shop_analytics.settings`
 when the user has not set it, so local, CI and production differ only in those variables.
 """
 
