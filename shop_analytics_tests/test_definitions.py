@@ -12,6 +12,7 @@ import pytest
 
 from shop_analytics import settings
 from shop_analytics.definitions import defs, resource_values
+from shop_analytics.defs import common
 from shop_analytics.resources import build_resources
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -88,4 +89,14 @@ def _groups() -> dict[dg.AssetKey, str]:
         for assets_def in defs.assets or []
         if isinstance(assets_def, dg.AssetsDefinition)
         for key, group in assets_def.group_names_by_key.items()
+    }
+
+
+def test_run_tags_are_the_ones_dagster_puts_on_partition_runs() -> None:
+    from dagster._core.storage import tags  # the test may look inside; the package does not
+
+    assert common.PARTITION_TAG == tags.PARTITION_NAME_TAG
+    assert common.range_tags("2025-01-01", "2025-01-31") == {
+        tags.ASSET_PARTITION_RANGE_START_TAG: "2025-01-01",
+        tags.ASSET_PARTITION_RANGE_END_TAG: "2025-01-31",
     }

@@ -16,15 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+
+# The one module that reaches into Dagster's internals: Dagster 1.13 has no public call that
+# creates a run naming a workspace's code location (what makes the UI able to re-execute it)
+# and executes it in this process while handing back its events.
 from dagster._core.definitions.reconstruct import ReconstructableJob, ReconstructableRepository
 from dagster._core.events import DagsterEvent, DagsterEventType
 from dagster._core.execution.api import execute_run_iterator
 from dagster._core.remote_origin import RemoteJobOrigin, RemoteRepositoryOrigin
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-)
 from dagster._core.workspace.load import location_origins_from_yaml_paths
+
+from shop_analytics.defs.common import range_tags
 
 Echo = Callable[[str], None]
 
@@ -94,7 +96,7 @@ def run_range(
     run = instance.create_run_for_job(
         job_def=recon_job.get_definition(),
         run_config=RUN_CONFIG,
-        tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
+        tags=range_tags(first, last),
         asset_selection=selection,
         job_code_origin=recon_job.get_python_origin(),
         remote_job_origin=origin,

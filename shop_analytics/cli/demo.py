@@ -16,14 +16,8 @@ from typing import Any
 
 import dagster as dg
 
-# Dagster 1.13 exports no public name for the partition range tags; they are what its own UI
-# and backfills put on a run that covers a range of partitions.
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-)
-
 from shop_analytics.definitions import defs
+from shop_analytics.defs.common import range_tags
 from shop_analytics.defs.ingest.assets import ingest_run_config
 from shop_analytics.defs.jobs import daily_batch_job, ingest_purchases_job, record_sources_job
 from shop_analytics.local.dagster_home import prepare_dagster_home
@@ -58,7 +52,7 @@ def materialize_days(
     """Stage, batch, marts and report for the days ``first``..``last`` in one run."""
     return run_job(
         daily_batch_job.name, resources, instance, CONSOLE_LOGS,
-        tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
+        tags=range_tags(first, last),
     )  # fmt: skip
 
 

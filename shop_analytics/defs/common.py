@@ -6,7 +6,6 @@ import warnings
 
 import dagster as dg
 import pandas as pd
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, PARTITION_NAME_TAG
 
 from shop_analytics.contracts.purchase_time_bounds import purchase_time_bounds
 
@@ -19,6 +18,12 @@ SINGLE_RUN = dg.BackfillPolicy.single_run()
 # `backfill_policy` is marked beta on plain assets in Dagster 1.13; the choice is deliberate, so
 # its warning would only repeat itself on every load of the code location.
 warnings.filterwarnings("ignore", message=".*backfill_policy.*", category=dg.BetaWarning)
+
+# The run tags Dagster's UI and backfills put on a run of one day or of a range of days. Dagster
+# 1.13 exports no public name for them; a unit test holds these equal to Dagster's own.
+PARTITION_TAG = "dagster/partition"
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 DATA_OWNERS = ["team:data-platform"]
 ANALYTICS_OWNERS = ["team:analytics"]
@@ -37,7 +42,12 @@ def run_last_day(context: dg.AssetExecutionContext) -> str | None:
     """The last day of the run's partition range, for an unpartitioned "as of" asset in a
     daily run (``None`` in a run without partitions)."""
     tags = context.run.tags
-    return tags.get(ASSET_PARTITION_RANGE_END_TAG) or tags.get(PARTITION_NAME_TAG)
+    return tags.get(RANGE_END_TAG) or tags.get(PARTITION_TAG)
+
+
+def range_tags(first: str, last: str) -> dict[str, str]:
+    """The tags of a run over the days ``first``..``last``."""
+    return {RANGE_START_TAG: first, RANGE_END_TAG: last}
 
 
 def markdown_table(frame: pd.DataFrame) -> str:
