@@ -15,7 +15,7 @@ from shop_analytics_tests.test_backfill.conftest import (
     FIRST_DAY,
     REPO_ROOT,
     Backfill,
-    backfill_command,
+    cli_command,
 )
 
 # The package's fixture seeds, ingests and backfills hundreds of days (Spark included) before the
@@ -57,7 +57,7 @@ def test_purchases_alone_records_both_tables(backfill: Backfill, tmp_path: Path)
 
 def test_backfill_of_some_assets(backfill: Backfill, tmp_path: Path) -> None:
     result = _run(
-        backfill_command("--start", DAY, "--end", DAY, "--assets", "purchase_records"),
+        cli_command("backfill", "--start", DAY, "--end", DAY, "--assets", "purchase_records"),
         tmp_path,
         backfill,
     )
@@ -67,7 +67,7 @@ def test_backfill_of_some_assets(backfill: Backfill, tmp_path: Path) -> None:
 
 def test_a_failed_backfill_exits_1_with_one_line(backfill: Backfill, tmp_path: Path) -> None:
     result = _run(
-        backfill_command("--start", DAY, "--end", DAY, "--assets", "no_such_asset"),
+        cli_command("backfill", "--start", DAY, "--end", DAY, "--assets", "no_such_asset"),
         tmp_path,
         backfill,
     )

@@ -10,8 +10,9 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import pyarrow as pa
@@ -29,6 +30,7 @@ from pyspark.sql.types import (
     TimestampType,
 )
 
+from shop_analytics.defs.batch import metrics as batch_metrics
 from shop_analytics.resources import build_resources
 from shop_analytics.resources.spark import SparkResource, build_spark_config, s3a_uri
 from shop_analytics.settings import Settings
@@ -273,3 +275,46 @@ def test_resource_serves_a_dagster_asset(
     print(f"\n[spark] asset materialised in {time.monotonic() - started:.1f} s")
     assert result.success
     assert result.output_for_node("daily_counts") == 5
+
+
+def test_stock_rule_tells_the_batch_stamp_from_a_later_stock_count(spark: SparkSession) -> None:
+    def at(text: str) -> datetime:
+        return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+    def sale(product: str, when: str, quantity: int) -> tuple[Any, ...]:
+        return ("c", uuid.uuid4().hex, product, quantity, at(when), quantity * 1.0)
+
+    day = "2025-01-02T10:00:00"
+    lines = spark.createDataFrame(
+        [sale("counted", day, 2), sale("loaded_later", day, 3), sale("stamped_later", day, 4),
+         sale("stamped_today", day, 5), sale("stamped_today", "2025-01-02T12:00:00", 1)],
+        "client_id string, purchase_id string, product_id string, quantity int, "
+        "timestamp timestamp, amount double",
+    )  # fmt: skip
+    stock_counted = {
+        "counted": at("2025-01-01T00:00:00"),  # before its sales: they are subtracted
+        "loaded_later": at("2026-06-01T09:30:00"),  # created through the API after its sales
+        "stamped_later": at("2025-03-01T08:00:00"),  # a later day's run stamped its last sale
+        "stamped_today": at(day),  # this day's earlier run stamped it
+    }
+    products = spark.createDataFrame(
+        [(p, p, "cat", 1.0, None, 100, t) for p, t in stock_counted.items()],
+        "product_id string, name string, category string, price double, seller_id string, "
+        "available_stock int, updated_at timestamp",
+    )
+    later_sales = spark.createDataFrame(
+        [("stamped_later", at("2025-03-01T08:00:00"))], "product_id string, timestamp timestamp"
+    )
+    rows = {
+        r["product_id"]: r
+        for r in batch_metrics.product_metrics(
+            lines, products, date(2025, 1, 2), later_sales
+        ).collect()
+    }
+    assert rows["counted"]["available_stock"] == 98
+    assert rows["counted"]["units_before_update"] == 0
+    assert rows["loaded_later"]["units_before_update"] == 3
+    assert rows["loaded_later"]["available_stock"] == 100
+    assert rows["stamped_later"]["units_before_update"] == 0
+    assert rows["stamped_today"]["units_before_update"] == 0
+    assert rows["stamped_today"]["available_stock"] == 99  # only the sale after the stamp

@@ -124,7 +124,8 @@ def spark_daily_batch(
     try:
         started = time.perf_counter()
         clients = batch_metrics.client_metrics(lines, as_of).toArrow()
-        product_rows = batch_metrics.product_metrics(lines, products, as_of).toArrow()
+        later_sales = batch_metrics.later_sale_times(stage, as_of)
+        product_rows = batch_metrics.product_metrics(lines, products, as_of, later_sales).toArrow()
         timings["spark_compute_s"] = time.perf_counter() - started
     finally:
         lines.unpersist()

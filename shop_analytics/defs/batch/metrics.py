@@ -11,8 +11,9 @@ rules are written once and read in one place.
   product row was last updated (`updated_at`); the new row is stamped with the last sale counted,
   so running the same day again counts nothing twice. Sales at or before `updated_at` are not
   subtracted (the stock was counted then); unless `updated_at` is the batch's own stamp (the
-  time of one of the product's sales), they are counted as `units_before_update`, so that a
-  product registered after its first sales is reported rather than skipped in silence.
+  time of one of the product's staged sales, on any day: a later day's run may have stamped
+  it), they are counted as `units_before_update`, so that a product registered after its first
+  sales (a history loaded today) is reported rather than skipped in silence.
 """
 
 from __future__ import annotations
@@ -48,6 +49,15 @@ def stage_lines(stage: DataFrame, as_of: date) -> DataFrame:
     )
 
 
+def later_sale_times(stage: DataFrame, as_of: date) -> DataFrame:
+    """(product_id, timestamp) of the staged sales after ``as_of``: stamps a later day's run may
+    have left on product rows (none, and nothing read, for a run as of the newest day)."""
+    return stage.where(F.col("day") > F.lit(as_of.isoformat())).select(
+        F.col("purchase.product_id").alias("product_id"),
+        F.col("purchase.timestamp").alias("timestamp"),
+    )
+
+
 def client_metrics(lines: DataFrame, as_of: date) -> DataFrame:
     as_of_col = F.lit(as_of).cast("date")
     per_client = lines.groupBy("client_id").agg(
@@ -73,8 +83,11 @@ def client_metrics(lines: DataFrame, as_of: date) -> DataFrame:
     ).withColumn("as_of", as_of_col)
 
 
-def product_metrics(lines: DataFrame, products: DataFrame, as_of: date) -> DataFrame:
-    """One row per catalogued product; unsold products have zero units."""
+def product_metrics(
+    lines: DataFrame, products: DataFrame, as_of: date, later_sales: DataFrame
+) -> DataFrame:
+    """One row per catalogued product; unsold products have zero units. ``later_sales`` is
+    `later_sale_times` of the stage."""
     catalogue = products.select(
         "product_id", "name", "category", F.col("price").alias("list_price"), "seller_id",
         "available_stock", F.col("updated_at").cast("timestamp").alias("stock_as_of"),
@@ -89,17 +102,23 @@ def product_metrics(lines: DataFrame, products: DataFrame, as_of: date) -> DataF
         F.max(F.when(since, F.col("timestamp"))).alias("last_counted_sale"),
         F.sum(F.when(before, F.col("quantity")).otherwise(0)).cast("long").alias("units_before"),
         F.count(F.when(before, 1)).cast("long").alias("purchases_before"),
-        F.max((F.col("timestamp") == F.col("stock_as_of")).cast("int")).alias("stamped_by_batch"),
     )
-    joined = catalogue.join(per_product, "product_id", "left").fillna(
-        {"units_sold": 0, "revenue": 0.0, "units_since": 0, "units_before": 0,
-         "purchases_before": 0, "stamped_by_batch": 0}
+    # Sales up to the batch's own stamp were counted by a run (this day's or a later one's, when
+    # an old day runs again): not "before the update". Any other `updated_at` (a product created
+    # or restocked through the API) is a stock count that these sales did not reach.
+    sale_times = lines.select("product_id", "timestamp").unionByName(later_sales)
+    stamped = (
+        catalogue.select("product_id", F.col("stock_as_of").alias("timestamp"))
+        .join(sale_times, ["product_id", "timestamp"], "left_semi")
+        .select("product_id", F.lit(1).alias("stamped_by_batch"))
+    )
+    joined = (
+        catalogue.join(per_product, "product_id", "left")
+        .join(stamped, "product_id", "left")
+        .fillna({"units_sold": 0, "revenue": 0.0, "units_since": 0, "units_before": 0,
+                 "purchases_before": 0, "stamped_by_batch": 0})
     )  # fmt: skip
-    # Sales up to the batch's own stamp were counted by an earlier run: not "before the update".
-    # Nor can a run judge a product row newer than its own day (a later run's stamp, a restock):
-    # re-running an old day after newer ones must not report their sales as left out.
-    day_end = F.date_add(F.lit(as_of), 1).cast("timestamp")  # the session's time zone is UTC
-    uncounted = (F.col("stamped_by_batch") == 0) & (F.col("stock_as_of") < day_end)
+    uncounted = F.col("stamped_by_batch") == 0
     remaining = F.col("available_stock").cast("long") - F.col("units_since")
     return joined.select(
         F.lit(as_of).cast("date").alias("as_of"),
