@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -55,8 +56,11 @@ API_FIELDS = {
 
 def sparse_demo_data(spec: DemoSpec) -> DemoData:
     data = generate_demo_data(spec)
-    on_sale_days = data.purchases["timestamp"].dt.date.isin(SALE_DAYS)
-    return dataclasses.replace(data, purchases=data.purchases[on_sale_days].reset_index(drop=True))
+    purchases = data.purchases[data.purchases["timestamp"].dt.date.isin(SALE_DAYS)]
+    # Purchase ids of this run's own: the API publishes an id once per stack, so a run again on
+    # the same stack would otherwise find its purchases in an earlier run's topic.
+    purchases = purchases.assign(purchase_id=[str(uuid.uuid4()) for _ in range(len(purchases))])
+    return dataclasses.replace(data, purchases=purchases.reset_index(drop=True))
 
 
 def write_jsonl(folder: Path, data: DemoData) -> dict[str, Path]:

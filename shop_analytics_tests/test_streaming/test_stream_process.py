@@ -9,6 +9,8 @@ import threading
 import time
 from pathlib import Path
 
+from confluent_kafka.admin import AdminClient
+
 from shop_analytics.resources.clickhouse import ClickHouseResource
 from shop_analytics.settings import Settings
 from shop_analytics.streaming import RAW_PURCHASES_TABLE
@@ -26,6 +28,26 @@ def wait_for_line(log: Path, text: str, process: subprocess.Popen[bytes], timeou
         assert process.poll() is None, f"stream exited:\n{log.read_text()[-3000:]}"
         time.sleep(0.2)
     raise AssertionError(f"{text!r} not logged within {timeout_s} s:\n{log.read_text()[-3000:]}")
+
+
+def wait_for_members_with_partitions(
+    place: h.StreamPlace,
+    group: str,
+    count: int,
+    process: subprocess.Popen[bytes],
+    timeout_s: float,
+) -> None:
+    """Until ``count`` members of ``group`` hold partitions (the rebalance is done)."""
+    admin = AdminClient({"bootstrap.servers": place.bootstrap})
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "a stream exited while the group rebalanced"
+        description = admin.describe_consumer_groups([group])[group].result(timeout=30)
+        holders = [m for m in description.members if m.assignment.topic_partitions]
+        if len(holders) >= count:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"{count} members of {group} did not hold partitions within {timeout_s} s")
 
 
 def test_sigterm_finishes_the_batch_commits_and_exits(stack: Settings, tmp_path: Path) -> None:
@@ -152,23 +174,24 @@ def test_two_streams_in_one_group_split_the_topic_and_the_lake_gets_each_purchas
     args = ("--group-id", group, "--max-batch", "5000", "--log-interval", "1")
     first = h.start_stream(place, *args, log=first_log)
     second = None
+    # The first half flows while the second member joins; the second half is produced once both
+    # members hold partitions, so that each of them has rows to write however slow the machine.
     producer = threading.Thread(
         target=h.produce,
-        args=(place.bootstrap, place.topic, messages),
+        args=(place.bootstrap, place.topic, messages[:40_000]),
         kwargs={"rate_per_s": 5_000},
         daemon=True,
     )
     try:
         wait_for_line(first_log, "consuming", first, timeout_s=120)
-        producer.start()  # 16 s of purchases: the second member joins while they flow
+        producer.start()  # 8 s of purchases: the second member joins while they flow
         time.sleep(3)
         second = h.start_stream(
             place, *args, log=second_log, extra_env={"CLICKHOUSE_DSN": f"chdb://{second_chdb}"}
         )
-        # On a loaded machine the second process may still be starting when the purchases are
-        # all in: it must be up (its stop handler installed) before it is asked to stop.
-        wait_for_line(second_log, "consuming", second, timeout_s=180)
+        wait_for_members_with_partitions(place, group, 2, second, timeout_s=180)
         producer.join(timeout=300)
+        h.produce(place.bootstrap, place.topic, messages[40_000:], rate_per_s=5_000)
         h.wait_until_committed(place, group, timeout_s=180, alive=first)
         for stream in (first, second):
             stream.send_signal(signal.SIGTERM)
