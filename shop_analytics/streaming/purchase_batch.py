@@ -20,15 +20,15 @@ from confluent_kafka import Message
 from orjson import JSONDecodeError, loads
 
 from shop_analytics.contracts import SCHEMA_VERSION_HEADER
-from shop_analytics.schema_registry.schema_ids import HEADER_BYTES, SchemaVersions, wire_schema_id
-from shop_analytics.streaming.columnar_check import FAST_KEYS, check_columns
-from shop_analytics.streaming.dead_letters import DeadLetter, Headers
-from shop_analytics.streaming.decoding import (
+from shop_analytics.contracts.purchase_check import (
     FIELDS_BY_VERSION,
     REQUIRED,
     decode_purchase,
     reject_reason,
 )
+from shop_analytics.contracts.purchase_columns import FAST_KEYS, check_columns
+from shop_analytics.schema_registry.schema_ids import HEADER_BYTES, SchemaVersions, wire_schema_id
+from shop_analytics.streaming.dead_letters import DeadLetter, Headers
 from shop_analytics.streaming.offset_ranges import OffsetRange
 
 DEFAULT_VERSION: Final = "v1"
@@ -83,8 +83,8 @@ def decode_batch(
 ) -> PurchaseBatch:
     """Validate ``messages`` (errors from the client must be filtered out before).
 
-    Common messages take the columnar fast path (`columnar_check`); the others, and any the
-    fast path does not pass, get the exact per-message check (`decoding.decode_purchase`).
+    Common messages take the columnar fast path (`contracts.purchase_columns`); the others, and
+    any the fast path does not pass, get the exact per-message check (`decode_purchase`).
     ``with_produce_times`` keeps each message's Kafka timestamp, for latency figures.
     ``schema_versions`` reads wire-format messages (it may wait for the registry, or raise
     `RegistryUnavailable`: then nothing of the batch is written).
