@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Sequence
 from functools import partial
 
@@ -19,6 +18,7 @@ from confluent_kafka import KafkaError, Message, Producer
 from api.errors import BackendUnavailable
 from shop_analytics.contracts import SCHEMA_VERSION_HEADER
 from shop_analytics.resources.kafka import KafkaResource
+from shop_analytics.resources.kafka_produce import LocalQueueFull, produce_waiting
 
 # How long produce() may wait for room in librdkafka's local queue before giving up.
 _QUEUE_FULL_WAIT_S = 1.0
@@ -97,23 +97,19 @@ class PurchasePublisher:
         version: str,
         done: partial[None],
     ) -> None:
-        deadline = time.monotonic() + _QUEUE_FULL_WAIT_S
-        while True:
-            try:
-                producer.produce(
-                    self.topic,
-                    key=key,
-                    value=value,
-                    headers=[(SCHEMA_VERSION_HEADER, version.encode())],
-                    on_delivery=done,
-                )
-                return
-            except BufferError:
-                # The local queue is full (the broker is slow or away): wait for room, briefly.
-                if time.monotonic() > deadline:
-                    done("the local Kafka queue is full", None)
-                    return
-                time.sleep(0.01)
+        try:
+            produce_waiting(
+                producer,
+                self.topic,
+                value,
+                key=key,
+                headers=[(SCHEMA_VERSION_HEADER, version.encode())],
+                on_delivery=done,
+                # The broker is slow or away: wait for room briefly, then answer 503.
+                max_wait_s=_QUEUE_FULL_WAIT_S,
+            )
+        except LocalQueueFull:
+            done("the local Kafka queue is full", None)
 
     def close(self) -> None:
         self._running = False

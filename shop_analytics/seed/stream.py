@@ -13,6 +13,7 @@ from shop_analytics.contracts import SCHEMA_VERSION_HEADER
 from shop_analytics.contracts.purchase_check import FIELDS_BY_VERSION, check_purchase
 from shop_analytics.contracts.purchase_encoding import EncodedPurchase, encode_row, utc_text
 from shop_analytics.resources import KafkaResource
+from shop_analytics.resources.kafka_produce import produce_waiting
 
 
 def purchase_messages(purchases: pd.DataFrame) -> list[EncodedPurchase]:
@@ -66,18 +67,15 @@ def send_purchases(
     for sent, (purchase_id, value, version) in enumerate(
         tqdm(messages, desc="purchases -> kafka", unit="msg", disable=not progress), start=1
     ):
-        while True:
-            try:
-                producer.produce(
-                    topic,
-                    key=purchase_id.encode(),
-                    value=value,
-                    headers=[(SCHEMA_VERSION_HEADER, version.encode())],
-                    on_delivery=on_delivery,
-                )
-                break
-            except BufferError:  # the local queue is full: let deliveries drain it
-                producer.poll(0.1)
+        produce_waiting(
+            producer,
+            topic,
+            value,
+            key=purchase_id.encode(),
+            headers=[(SCHEMA_VERSION_HEADER, version.encode())],
+            on_delivery=on_delivery,
+            max_wait_s=kafka.delivery_timeout_s,
+        )
         producer.poll(0)
         if rate > 0:
             ahead = sent / rate - (time.monotonic() - started)
