@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeAlias
 
 from confluent_kafka import Producer
 
 POLL_S = 0.05
+
+Headers: TypeAlias = list[tuple[str, str | bytes | None]]
 
 
 class LocalQueueFull(BufferError):
@@ -28,7 +30,7 @@ def produce_waiting(
     *,
     max_wait_s: float,
     key: bytes | None = None,
-    headers: list[tuple[str, bytes]] | None = None,
+    headers: Headers | None = None,
     on_delivery: Callable[[Any, Any], None] | None = None,
 ) -> None:
     """`producer.produce(...)`, serving deliveries while the local queue is full; raises
