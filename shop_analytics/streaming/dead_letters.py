@@ -15,18 +15,15 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeAlias
 
 from confluent_kafka import KafkaError, Message, Producer
 
-from shop_analytics.resources.kafka_produce import LocalQueueFull, produce_waiting
+from shop_analytics.resources.kafka_produce import Headers, LocalQueueFull, produce_waiting
 
 REASON_HEADER = "dlq-reason"
 SOURCE_TOPIC_HEADER = "dlq-source-topic"
 SOURCE_PARTITION_HEADER = "dlq-source-partition"
 SOURCE_OFFSET_HEADER = "dlq-source-offset"
-
-Headers: TypeAlias = list[tuple[str, str | bytes | None]]
 
 
 class DeadLetterError(RuntimeError):
