@@ -49,13 +49,15 @@ def send_purchases(
     topic: str | None = None,
     progress: bool = True,
 ) -> int:
-    """Produce every purchase (keyed by purchase_id) and wait for all acknowledgements.
+    """Produce every purchase (keyed by purchase_id, in `kafka.purchase_format`) and wait for
+    all acknowledgements.
 
     ``rate`` is messages per second (0: as fast as the broker takes them). Raises if any
     message was not delivered.
     """
     topic = topic or kafka.purchases_topic
     producer = kafka.producer(**{"linger.ms": 20})
+    serialize = kafka.purchase_serializer()
     failures: list[str] = []
 
     def on_delivery(err: Any, _msg: Any) -> None:
@@ -70,7 +72,7 @@ def send_purchases(
         produce_waiting(
             producer,
             topic,
-            value,
+            serialize(value, version),
             key=purchase_id.encode(),
             headers=[(SCHEMA_VERSION_HEADER, version.encode())],
             on_delivery=on_delivery,
