@@ -20,7 +20,7 @@ from typing import Any, Literal, NamedTuple
 from api.pg_connections import PgConnections
 from api.published_marks import PublishedMarks
 from api.purchase_publisher import PurchasePublisher
-from api.purchase_reading import ReadPurchase
+from shop_analytics.contracts.purchase_encoding import EncodedPurchase
 
 ENTITY = "purchase"
 Status = Literal["accepted", "conflict", "unavailable"]
@@ -67,7 +67,7 @@ class PurchaseIntake:
         self._publisher = publisher
         self._marks = marks
 
-    def accept(self, purchases: Sequence[ReadPurchase]) -> list[Outcome]:
+    def accept(self, purchases: Sequence[EncodedPurchase]) -> list[Outcome]:
         """Claim, publish and record purchases; one outcome per purchase, in order."""
         firsts: dict[str, int] = {}
         repeats: list[int] = []
@@ -86,7 +86,9 @@ class PurchaseIntake:
                 outcomes[index] = outcomes[firsts[purchase_id]] if same else CONFLICT
         return [outcomes[index] for index in range(len(purchases))]
 
-    def _claim_and_publish(self, items: list[ReadPurchase], digests: list[bytes]) -> list[Outcome]:
+    def _claim_and_publish(
+        self, items: list[EncodedPurchase], digests: list[bytes]
+    ) -> list[Outcome]:
         ids = [item.purchase_id for item in items]
         with self._pg.connection() as conn:
             if len(items) == 1:  # the single endpoint: plain parameters cost half of arrays
@@ -139,7 +141,7 @@ class PurchaseIntake:
         return outcomes
 
 
-def _digest(purchase: ReadPurchase) -> bytes:
+def _digest(purchase: EncodedPurchase) -> bytes:
     # The canonical message, not the request bytes: key order, spacing or 2 vs 2.0 do not
     # make a different purchase.
     return hashlib.sha256(purchase.message).digest()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Sequence
 from functools import partial
 
@@ -19,6 +18,8 @@ from confluent_kafka import KafkaError, Message, Producer
 from api.errors import BackendUnavailable
 from shop_analytics.contracts import SCHEMA_VERSION_HEADER
 from shop_analytics.resources.kafka import KafkaResource
+from shop_analytics.resources.kafka_produce import LocalQueueFull, produce_waiting
+from shop_analytics.schema_registry.schema_ids import RegistryUnavailable
 
 # How long produce() may wait for room in librdkafka's local queue before giving up.
 _QUEUE_FULL_WAIT_S = 1.0
@@ -35,6 +36,9 @@ class PurchasePublisher:
         self._producer: Producer | None = None
         self._pid = 0
         self._running = True
+        # Plain JSON or the wire format, as KAFKA_PURCHASE_FORMAT says; the message itself is
+        # the canonical JSON either way (its hash is the idempotency check).
+        self._serialize = kafka.purchase_serializer()
 
     @property
     def topic(self) -> str:
@@ -74,14 +78,18 @@ class PurchasePublisher:
             producer.poll(0.05)
 
     def publish(self, messages: Sequence[tuple[bytes, bytes, str]]) -> list[str | None]:
-        """Send `(key, value, schema_version)` messages; wait for all of them at once.
+        """Send `(key, canonical message, schema_version)` triples; wait for all of them at once.
 
         Returns one entry per message: None when the broker acknowledged it, else the reason.
         Raises BackendUnavailable when none could be delivered (the cluster is unreachable).
         """
         producer = self._get_producer()
+        try:
+            values = [self._serialize(value, version) for _key, value, version in messages]
+        except RegistryUnavailable as exc:
+            raise BackendUnavailable("Schema Registry", str(exc)) from exc
         deliveries = _Deliveries(len(messages))
-        for index, (key, value, version) in enumerate(messages):
+        for index, ((key, _, version), value) in enumerate(zip(messages, values, strict=True)):
             self._produce(producer, key, value, version, partial(deliveries.done, index))
         deliveries.wait(self._timeout_s + 1)
         outcomes = deliveries.outcomes
@@ -97,23 +105,19 @@ class PurchasePublisher:
         version: str,
         done: partial[None],
     ) -> None:
-        deadline = time.monotonic() + _QUEUE_FULL_WAIT_S
-        while True:
-            try:
-                producer.produce(
-                    self.topic,
-                    key=key,
-                    value=value,
-                    headers=[(SCHEMA_VERSION_HEADER, version.encode())],
-                    on_delivery=done,
-                )
-                return
-            except BufferError:
-                # The local queue is full (the broker is slow or away): wait for room, briefly.
-                if time.monotonic() > deadline:
-                    done("the local Kafka queue is full", None)
-                    return
-                time.sleep(0.01)
+        try:
+            produce_waiting(
+                producer,
+                self.topic,
+                value,
+                key=key,
+                headers=[(SCHEMA_VERSION_HEADER, version.encode())],
+                on_delivery=done,
+                # The broker is slow or away: wait for room briefly, then answer 503.
+                max_wait_s=_QUEUE_FULL_WAIT_S,
+            )
+        except LocalQueueFull:
+            done("the local Kafka queue is full", None)
 
     def close(self) -> None:
         self._running = False

@@ -112,6 +112,7 @@ class Settings:
     schema_registry_url: str
     schema_registry_username: str
     schema_registry_password: str
+    purchase_format: str
     dagster_ui_port: int
     api_port: int
     history_start: date = DEFAULT_HISTORY_START
@@ -149,6 +150,7 @@ class Settings:
             "SCHEMA_REGISTRY_URL": self.schema_registry_url,
             "SCHEMA_REGISTRY_USERNAME": self.schema_registry_username,
             "SCHEMA_REGISTRY_PASSWORD": self.schema_registry_password,
+            "KAFKA_PURCHASE_FORMAT": self.purchase_format,
         }
 
 
@@ -162,6 +164,7 @@ OPTIONAL_VARIABLES = frozenset(
         "SHOP_ANALYTICS_HISTORY_START",
         "SCHEMA_REGISTRY_USERNAME",
         "SCHEMA_REGISTRY_PASSWORD",
+        "KAFKA_PURCHASE_FORMAT",
     }
 )
 
@@ -196,6 +199,21 @@ def history_start(value: str | None) -> date:
             f"{EARLIEST_HISTORY_START} (the first day ClickHouse stores) and today ({today})"
         )
     return day
+
+
+PURCHASE_FORMATS = ("json", "wire")
+
+
+def purchase_format(value: str | None) -> str:
+    """``KAFKA_PURCHASE_FORMAT``: what producers write on the purchases topic. ``json`` (the
+    default) is the spec's plain message; ``wire`` the Confluent wire format (needs the registry,
+    see `schema_registry.purchase_serializer`)."""
+    chosen = value or "json"
+    if chosen not in PURCHASE_FORMATS:
+        raise ValueError(
+            f"KAFKA_PURCHASE_FORMAT={value!r} is not one of {', '.join(PURCHASE_FORMATS)}"
+        )
+    return chosen
 
 
 def load(environ: Mapping[str, str] | None = None) -> Settings:
@@ -243,6 +261,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         # Empty: no authentication (the local registry serves 127.0.0.1 only).
         schema_registry_username=env.get("SCHEMA_REGISTRY_USERNAME", ""),
         schema_registry_password=env.get("SCHEMA_REGISTRY_PASSWORD", ""),
+        purchase_format=purchase_format(env.get("KAFKA_PURCHASE_FORMAT")),
         dagster_ui_port=int(env.get(PORT_OVERRIDES["dagster_ui"]) or port("dagster_ui")),
         api_port=int(env.get(PORT_OVERRIDES["api"]) or port("api")),
         history_start=history_start(env.get("SHOP_ANALYTICS_HISTORY_START")),

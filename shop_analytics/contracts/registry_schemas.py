@@ -53,15 +53,20 @@ def purchase_registry_validator(version: str) -> Draft7Validator:
     return Draft7Validator(purchase_registry_schema(version), format_checker=FORMAT_CHECKER)
 
 
+def purchase_subject(purchases_topic: str) -> Subject:
+    """The purchase schemas under the purchases topic's value subject."""
+    return Subject(
+        value_subject(purchases_topic),
+        "JSON",
+        {v: _text(purchase_registry_schema(v)) for v in PURCHASE_MODELS},
+    )
+
+
 def registry_subjects(purchases_topic: str) -> list[Subject]:
     """Every subject the project registers. Products travel on no topic (they are MERGEd into
     Delta), so their subject is named as a `products` topic's would be, ready for one."""
     return [
-        Subject(
-            value_subject(purchases_topic),
-            "JSON",
-            {v: _text(purchase_registry_schema(v)) for v in PURCHASE_MODELS},
-        ),
+        purchase_subject(purchases_topic),
         Subject(
             value_subject("products"),
             "AVRO",

@@ -52,6 +52,7 @@ def build_resources(value: Callable[[str], Any] = dg.EnvVar) -> dict[str, Any]:
             schema_registry_url=value("SCHEMA_REGISTRY_URL"),
             schema_registry_username=value("SCHEMA_REGISTRY_USERNAME"),
             schema_registry_password=value("SCHEMA_REGISTRY_PASSWORD"),
+            purchase_format=value("KAFKA_PURCHASE_FORMAT"),
         ),
         "lake": LakeResource(
             root=value("LAKE_ROOT"),

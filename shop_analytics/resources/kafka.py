@@ -11,10 +11,12 @@ from typing import Any
 import dagster as dg
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, ClusterMetadata, OffsetSpec
+from confluent_kafka.schema_registry import SchemaRegistryClient
 from pydantic import Field
 
 from shop_analytics.contracts import PURCHASE_MODELS
 from shop_analytics.schema_registry.client import new_client, registry_config
+from shop_analytics.schema_registry.purchase_serializer import PurchaseSerializer
 from shop_analytics.schema_registry.schema_ids import SchemaVersions
 
 
@@ -44,6 +46,11 @@ class KafkaResource(dg.ConfigurableResource):
     )
     schema_registry_username: str = ""
     schema_registry_password: str = ""
+    purchase_format: str = Field(
+        default="json",
+        description="What producers write on the purchases topic: json (the spec's plain "
+        "message) or wire (Confluent wire format through the schema registry).",
+    )
     request_timeout_s: float = Field(
         default=10.0, description="Bound on metadata, admin and offset requests."
     )
@@ -57,14 +64,24 @@ class KafkaResource(dg.ConfigurableResource):
         """Resolves the schema ids of wire-format purchases; None without a registry."""
         if not self.schema_registry_url:
             return None
-        client = new_client(
+        return SchemaVersions(self._registry_client(), frozenset(PURCHASE_MODELS))
+
+    def purchase_serializer(self) -> PurchaseSerializer:
+        """Turns canonical purchase messages into the values to produce (`purchase_format`)."""
+        if self.purchase_format != "wire":
+            return PurchaseSerializer(None, self.purchases_topic)
+        if not self.schema_registry_url:
+            raise ValueError("KAFKA_PURCHASE_FORMAT=wire needs SCHEMA_REGISTRY_URL")
+        return PurchaseSerializer(self._registry_client(), self.purchases_topic)
+
+    def _registry_client(self) -> SchemaRegistryClient:
+        return new_client(
             registry_config(
                 self.schema_registry_url,
                 self.schema_registry_username,
                 self.schema_registry_password,
             )
         )
-        return SchemaVersions(client, frozenset(PURCHASE_MODELS))
 
     def client_config(self) -> dict[str, Any]:
         """The settings every client shares: address and security."""

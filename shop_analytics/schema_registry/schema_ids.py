@@ -1,7 +1,6 @@
-"""Confluent wire format: the schema id in front of a message, resolved to a contract version.
+"""Schema ids of wire-format messages (`contracts.wire_format`) resolved to contract versions.
 
-A wire-format value is magic byte 0, a 4-byte big-endian schema id, then the JSON document. The
-registry says which schema an id stands for; the purchase schemas carry their contract version
+The registry says which schema an id stands for; the purchase schemas carry their contract version
 (`"version": "v2"`), so the id maps to the same fast validation as a `schema-version` header.
 Ids never change meaning, so each is asked once per process.
 
@@ -23,20 +22,11 @@ from confluent_kafka.schema_registry.error import SchemaRegistryError
 
 logger = logging.getLogger(__name__)
 
-MAGIC: Final = 0
-HEADER_BYTES: Final = 5
 SCHEMA_NOT_FOUND: Final = 40403  # the registry's error code for an id it never issued
 
 
 class RegistryUnavailable(RuntimeError):
     """The schema registry did not answer within the wait; the batch must be read again."""
-
-
-def wire_schema_id(value: bytes) -> int | None:
-    """The schema id of a wire-format value, or None for anything else (plain JSON starts `{`)."""
-    if len(value) > HEADER_BYTES and value[0] == MAGIC:
-        return int.from_bytes(value[1:HEADER_BYTES], "big")
-    return None
 
 
 class SchemaVersions:

@@ -15,16 +15,15 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeAlias
 
 from confluent_kafka import KafkaError, Message, Producer
+
+from shop_analytics.resources.kafka_produce import Headers, LocalQueueFull, produce_waiting
 
 REASON_HEADER = "dlq-reason"
 SOURCE_TOPIC_HEADER = "dlq-source-topic"
 SOURCE_PARTITION_HEADER = "dlq-source-partition"
 SOURCE_OFFSET_HEADER = "dlq-source-offset"
-
-Headers: TypeAlias = list[tuple[str, str | bytes | None]]
 
 
 class DeadLetterError(RuntimeError):
@@ -78,7 +77,7 @@ class DeadLetterWriter:
             failed: list[DeadLetter] = []
             errors: list[KafkaError] = []
             for letter in pending:
-                self._produce(letter, failed, errors)
+                self._produce(letter, failed, errors, max(deadline - time.monotonic(), 0.1))
             # flush() serves delivery callbacks; what failed (broker down for longer than the
             # producer's delivery timeout) is sent again until our own deadline.
             self.producer.flush(max(deadline - time.monotonic(), 0.1))
@@ -94,25 +93,29 @@ class DeadLetterWriter:
             pending = failed
 
     def _produce(
-        self, letter: DeadLetter, failed: list[DeadLetter], errors: list[KafkaError]
+        self,
+        letter: DeadLetter,
+        failed: list[DeadLetter],
+        errors: list[KafkaError],
+        max_wait_s: float,
     ) -> None:
         def delivered(error: KafkaError | None, _message: Message) -> None:
             if error is not None:
                 failed.append(letter)
                 errors.append(error)
 
-        while True:
-            try:
-                self.producer.produce(
-                    self.topic,
-                    value=letter.value,
-                    key=letter.key,
-                    headers=letter.kafka_headers(),
-                    on_delivery=delivered,
-                )
-                return
-            except BufferError:
-                self.producer.poll(0.1)  # local queue full: let deliveries drain it
+        try:
+            produce_waiting(
+                self.producer,
+                self.topic,
+                letter.value,
+                key=letter.key,
+                headers=letter.kafka_headers(),
+                on_delivery=delivered,
+                max_wait_s=max_wait_s,
+            )
+        except LocalQueueFull as exc:
+            raise DeadLetterError(f"dead letters to {self.topic}: {exc}") from exc
 
 
 def _header_list(headers: Headers | dict[str, str | bytes | None] | None) -> Headers:

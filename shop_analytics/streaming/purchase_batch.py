@@ -20,18 +20,20 @@ from confluent_kafka import Message
 from orjson import JSONDecodeError, loads
 
 from shop_analytics.contracts import SCHEMA_VERSION_HEADER
-from shop_analytics.schema_registry.schema_ids import HEADER_BYTES, SchemaVersions, wire_schema_id
-from shop_analytics.streaming.columnar_check import FAST_KEYS, check_columns
-from shop_analytics.streaming.dead_letters import DeadLetter, Headers
-from shop_analytics.streaming.decoding import (
+from shop_analytics.contracts.purchase_check import (
     FIELDS_BY_VERSION,
     REQUIRED,
     decode_purchase,
     reject_reason,
 )
+from shop_analytics.contracts.purchase_columns import FAST_KEYS, check_columns
+from shop_analytics.contracts.wire_format import HEADER_BYTES, MAGIC, wire_schema_id
+from shop_analytics.schema_registry.schema_ids import SchemaVersions
+from shop_analytics.streaming.dead_letters import DeadLetter, Headers
 from shop_analytics.streaming.offset_ranges import OffsetRange
 
 DEFAULT_VERSION: Final = "v1"
+WIRE_MAGIC: Final = bytes((MAGIC,))
 _pick_required = itemgetter(*REQUIRED)
 
 ROW_SCHEMA: Final = pa.schema(
@@ -83,8 +85,8 @@ def decode_batch(
 ) -> PurchaseBatch:
     """Validate ``messages`` (errors from the client must be filtered out before).
 
-    Common messages take the columnar fast path (`columnar_check`); the others, and any the
-    fast path does not pass, get the exact per-message check (`decoding.decode_purchase`).
+    Common messages take the columnar fast path (`contracts.purchase_columns`); the others, and
+    any the fast path does not pass, get the exact per-message check (`decode_purchase`).
     ``with_produce_times`` keeps each message's Kafka timestamp, for latency figures.
     ``schema_versions`` reads wire-format messages (it may wait for the registry, or raise
     `RegistryUnavailable`: then nothing of the batch is written).
@@ -93,7 +95,7 @@ def decode_batch(
     offset_array = pa.array([m.offset() for m in messages], pa.int64())
     fast_index: list[int] | None = None  # None: every message is on the fast path
     slow: list[Message] = []
-    columns = _plain_columns(messages, max_message_bytes)
+    columns = _plain_columns(messages, max_message_bytes, schema_versions)
     if columns is None:
         columns, fast_index, slow = _sort_messages(messages, max_message_bytes, schema_versions)
     passed, failed = check_columns(columns)
@@ -111,13 +113,16 @@ def decode_batch(
     return PurchaseBatch(rows, letters, _ranges(topic, part_array, offset_array), produced)
 
 
-def _plain_columns(messages: Sequence[Message], max_message_bytes: int) -> list[list[Any]] | None:
+def _plain_columns(
+    messages: Sequence[Message], max_message_bytes: int, schema_versions: SchemaVersions | None
+) -> list[list[Any]] | None:
     """The six REQUIRED columns if every message is a plain purchase object, else None.
 
     The usual batch, in passes that each run in C (``map``): no Python code per message except
-    for messages with headers. Anything unusual (an empty, oversized or non-JSON value, another
-    set of keys, an unknown schema version) returns None and `_sort_messages` sorts the batch
-    message by message. The values themselves are judged later, by `check_columns`.
+    for messages with headers, and the slicing of wire-format values (`_without_wire_headers`).
+    Anything unusual (an empty, oversized or non-JSON value, another set of keys, an unknown
+    schema version or id) returns None and `_sort_messages` sorts the batch message by message.
+    The values themselves are judged later, by `check_columns`.
     """
     if not messages:
         return None
@@ -126,6 +131,8 @@ def _plain_columns(messages: Sequence[Message], max_message_bytes: int) -> list[
     try:
         if max(map(len, values)) > max_message_bytes:
             return None
+        if schema_versions is not None:
+            values = _without_wire_headers(values, schema_versions)
         objects = list(map(loads, values))
     except (TypeError, JSONDecodeError):  # a message without a value, or not JSON
         return None
@@ -143,6 +150,20 @@ def _plain_columns(messages: Sequence[Message], max_message_bytes: int) -> list[
         return None
 
 
+def _without_wire_headers(values: list[bytes], schema_versions: SchemaVersions) -> list[Any]:
+    """The JSON of each value: wire-format ones without their header when every id in the batch
+    is a purchase version we read (every version has v1's six fields); else the values as they
+    are, which `loads` refuses, so the batch is sorted message by message."""
+    ids = {value[1:HEADER_BYTES] for value in values if value[:1] == WIRE_MAGIC}
+    if not ids:
+        return values
+    for schema_id in ids:
+        version, _ = schema_versions.resolve(int.from_bytes(schema_id, "big"))
+        if version is None:
+            return values
+    return [value[HEADER_BYTES:] if value[:1] == WIRE_MAGIC else value for value in values]
+
+
 def _sort_messages(
     messages: Sequence[Message], max_message_bytes: int, schema_versions: SchemaVersions | None
 ) -> tuple[list[list[Any]], list[int], list[Message]]:
@@ -155,7 +176,7 @@ def _sort_messages(
     for index, message in enumerate(messages):
         value = message.value()
         headers = message.headers()
-        if value is not None and schema_versions is not None and value[:1] == b"\x00":
+        if value is not None and schema_versions is not None and value[:1] == WIRE_MAGIC:
             value = _wire_payload(value, max_message_bytes, schema_versions)
             headers = None  # the schema id has said which version this is
         if (

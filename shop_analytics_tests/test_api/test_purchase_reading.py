@@ -1,4 +1,4 @@
-"""The fast reading of purchase bodies gives exactly what the pydantic contract gives.
+"""The purchase kernel's reading of API bodies gives exactly what the pydantic contract gives.
 
 The canonical message's SHA-256 decides between "the same purchase again" and a 409, so the
 fast path must produce the very bytes `contracts.purchase_message` writes, and refuse with the
@@ -16,9 +16,10 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from api.errors import ApiError
-from api.purchase_reading import ReadPurchase, _from_row, read_batch, read_purchase
+from api.purchase_reading import read_batch, read_purchase
 from shop_analytics.contracts import PurchaseV2, field_errors, purchase_message
-from shop_analytics.streaming.decoding import FIELDS_BY_VERSION, PurchaseRow, check_purchase
+from shop_analytics.contracts.purchase_check import FIELDS_BY_VERSION, PurchaseRow, check_purchase
+from shop_analytics.contracts.purchase_encoding import EncodedPurchase, encode_row
 from shop_analytics_tests.test_contracts.cases import (
     BAD,
     GOOD_V1,
@@ -32,17 +33,17 @@ GOOD = {**GOOD_V1, **GOOD_V2_ONLY}
 _LIST: TypeAdapter[list[PurchaseV2]] = TypeAdapter(list[PurchaseV2])
 
 
-def contract_read(payload: bytes) -> ReadPurchase | list[dict[str, str]]:
+def contract_read(payload: bytes) -> EncodedPurchase | list[dict[str, str]]:
     """What pydantic makes of one body: the published message, or the 400's field errors."""
     try:
         model = PurchaseV2.model_validate_json(payload)
     except ValidationError as error:
         return [dict(e) for e in field_errors(error)]
     version = "v1" if model.seller_id is None else "v2"
-    return ReadPurchase(str(model.purchase_id), purchase_message(model), version)
+    return EncodedPurchase(str(model.purchase_id), purchase_message(model), version)
 
 
-def api_read(payload: bytes) -> ReadPurchase | list[dict[str, str]]:
+def api_read(payload: bytes) -> EncodedPurchase | list[dict[str, str]]:
     try:
         return read_purchase(payload)
     except ApiError as error:
@@ -60,7 +61,7 @@ def test_fast_path_writes_the_contracts_message(name: str) -> None:
     payload = orjson.dumps(GOOD[name])
     row = fast_row(GOOD[name])
     assert row is not None, "every good case of the contract takes the fast path"
-    assert _from_row(row, GOOD[name]["timestamp"]) == contract_read(payload)
+    assert encode_row(row, GOOD[name]["timestamp"]) == contract_read(payload)
     assert read_purchase(payload) == contract_read(payload)
 
 
@@ -149,3 +150,21 @@ def test_timestamps_outside_the_bounds_are_refused_by_both_paths(name: str) -> N
     with pytest.raises(ApiError) as batch:
         read_batch(orjson.dumps([SPEC_MESSAGE, message]))
     assert [e["field"] for e in batch.value.errors or []] == ["1.timestamp"]
+
+
+def test_a_row_without_its_text_is_written_in_utc_as_pydantic_writes_it() -> None:
+    """The seed's path: rows rendered from epoch ms, with and without milliseconds."""
+    rng = random.Random(3)
+    for _ in range(500):
+        message = random_message(rng)
+        millis = rng.randint(631_152_000_000, 1_750_000_000_000)  # 1990 .. 2025
+        if rng.random() < 0.5:
+            millis -= millis % 1000
+        message["timestamp"] = (datetime(1970, 1, 1) + timedelta(milliseconds=millis)).strftime(
+            "%Y-%m-%dT%H:%M:%S.%fZ"
+        )
+        row = fast_row(message)
+        if row is None:
+            continue
+        assert row.timestamp_ms == millis
+        assert encode_row(row) == contract_read(orjson.dumps(message))

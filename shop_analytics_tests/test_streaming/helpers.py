@@ -20,6 +20,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from shop_analytics import settings as settings_module
 from shop_analytics.local.kafka_cluster import replication_for
 from shop_analytics.resources import build_resources
+from shop_analytics.resources.kafka_produce import produce_waiting
 from shop_analytics.settings import Settings
 
 PARTITIONS = 3
@@ -134,12 +135,7 @@ def produce(
     started = time.monotonic()
     for message in messages:
         value = message if isinstance(message, bytes) else orjson.dumps(message)
-        while True:
-            try:
-                producer.produce(topic, value=value, headers=headers)
-                break
-            except BufferError:
-                producer.poll(0.05)
+        produce_waiting(producer, topic, value, headers=headers, max_wait_s=300)
         sent += 1
         if rate_per_s and sent % 100 == 0:
             ahead = sent / rate_per_s - (time.monotonic() - started)

@@ -12,7 +12,7 @@ from confluent_kafka import Message
 from pydantic import ValidationError
 
 from shop_analytics.contracts import SCHEMA_VERSION_HEADER, parse_purchase
-from shop_analytics.streaming.decoding import PurchaseRow, decode_purchase
+from shop_analytics.contracts.purchase_check import PurchaseRow, decode_purchase
 from shop_analytics.streaming.purchase_batch import decode_batch
 from shop_analytics_tests.test_contracts.cases import BAD, GOOD_V1, GOOD_V2_ONLY, SPEC_MESSAGE
 

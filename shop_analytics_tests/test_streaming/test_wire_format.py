@@ -17,6 +17,7 @@ from shop_analytics.contracts import PURCHASE_MODELS, SCHEMA_VERSION_HEADER
 from shop_analytics.contracts.registry_schemas import registry_subjects
 from shop_analytics.schema_registry.client import new_client
 from shop_analytics.schema_registry.schema_ids import RegistryUnavailable, SchemaVersions
+from shop_analytics.streaming import purchase_batch
 from shop_analytics.streaming.purchase_batch import decode_batch
 from shop_analytics_tests.test_contracts.cases import SELLER_ID, SPEC_MESSAGE
 
@@ -75,8 +76,18 @@ def test_wire_format_plain_json_and_headers_mix_in_one_batch(
     assert rows[0]["quantity"] == SPEC_MESSAGE["quantity"]
 
 
-def test_a_batch_of_wire_format_only_takes_the_fast_path(registry: SchemaRegistryClient) -> None:
+@pytest.mark.parametrize("plain_too", [False, True], ids=["wire only", "wire and plain"])
+def test_a_batch_of_wire_format_takes_the_fast_path(
+    registry: SchemaRegistryClient, plain_too: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     values = [serialize(registry, "v1", {**SPEC_MESSAGE, "quantity": n}) for n in range(1, 51)]
+    if plain_too:
+        values[::2] = [orjson.dumps({**SPEC_MESSAGE, "quantity": n}) for n in range(1, 51, 2)]
+
+    def no_sorting(*_args: Any) -> Any:
+        raise AssertionError("the batch left the fast path")
+
+    monkeypatch.setattr(purchase_batch, "_sort_messages", no_sorting)
     batch = decode_batch(
         [kafka_message(v, i) for i, v in enumerate(values)],
         LIMIT,

@@ -1,11 +1,12 @@
-"""The batch-wide fast path of validation: the common message checked as Arrow columns.
+"""The purchase kernel's batch-wide check: the common message judged as Arrow columns.
 
 Most messages are plain v1 purchases with exactly the six fields, UUIDs, whole quantities,
 numbers and `...Z`/`+hh:mm` timestamps. For those, the per-message work is only `orjson.loads`
 and picking six values; the checks run once per batch as Arrow compute kernels (RE2 regexes,
 comparisons, Arrow's ISO 8601 parser, which refuses impossible dates such as Feb 30). Whatever
-does not pass here is not refused here: it goes to the per-message check in `decoding`, which is
-exact, so this path only has to be at least as strict as the contract, never looser.
+does not pass here is not refused here: it goes to the per-message check of `purchase_check`,
+which is exact, so this path only has to be at least as strict as the contract, never looser. Its
+bounds and patterns are `purchase_check`'s, which are the contract's.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from typing import Any, Final
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from shop_analytics.contracts.field_types import INT32_MAX, UUID_TEXT
+from shop_analytics.contracts.field_types import UUID_TEXT
+from shop_analytics.contracts.purchase_check import PRICE_MIN, QUANTITY_MAX, QUANTITY_MIN, REQUIRED
 from shop_analytics.contracts.purchase_time_bounds import purchase_time_bounds
-from shop_analytics.streaming.decoding import REQUIRED
 
 FAST_KEYS: Final = frozenset(REQUIRED)
 """A message whose keys are exactly these may take the fast path (v1, or v2 without seller)."""
@@ -61,8 +62,11 @@ def check_columns(columns: Sequence[Sequence[Any]]) -> tuple[list[pa.Array], lis
         pc.and_(_matches(ids[0], _UUID), _matches(ids[1], _UUID)),
         pc.and_(_matches(ids[2], _UUID), _matches(text_time, _TIMESTAMP)),
     )
-    ok = pc.and_(ok, pc.and_(pc.greater_equal(quantity, 1), pc.less_equal(quantity, INT32_MAX)))
-    ok = pc.and_(ok, pc.greater_equal(price, 0))
+    ok = pc.and_(
+        ok,
+        pc.and_(pc.greater_equal(quantity, QUANTITY_MIN), pc.less_equal(quantity, QUANTITY_MAX)),
+    )
+    ok = pc.and_(ok, pc.greater_equal(price, PRICE_MIN))
     try:
         # Arrow refuses the whole array if one text is an impossible date (or beyond year
         # 2262, nanoseconds' range): then the per-message check sorts the batch out.
