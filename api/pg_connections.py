@@ -1,6 +1,6 @@
 """PostgreSQL connections for the API: a pool per process, every call under a deadline.
 
-`PostgresResource.connect` opens a connection per unit of work, which costs more than a
+`PostgresClient.connect` opens a connection per unit of work, which costs more than a
 purchase's whole request, so the API borrows from a `psycopg_pool.ConnectionPool` instead:
 
 * a borrowed connection is checked first (`ConnectionPool.check_connection`, an empty query),
@@ -26,8 +26,8 @@ from psycopg_pool import ConnectionPool
 
 from api.errors import BackendUnavailable
 from api.pg_deadline import Deadlines
+from shop_analytics.clients import PostgresClient
 from shop_analytics.contracts.postgres_ddl import postgres_ddl
-from shop_analytics.resources.postgres import PostgresResource
 
 IDEMPOTENCY_DDL = """
 CREATE TABLE IF NOT EXISTS api_idempotency (
@@ -54,7 +54,7 @@ PgConnection = psycopg.Connection[dict[str, Any]]
 class PgConnections:
     def __init__(
         self,
-        postgres: PostgresResource,
+        postgres: PostgresClient,
         *,
         deadline_s: float = 2.5,
         pool_size: int = 10,

@@ -17,8 +17,8 @@ from functools import partial
 from confluent_kafka import KafkaError, Message, Producer
 
 from api.errors import BackendUnavailable
+from shop_analytics.clients import KafkaClient
 from shop_analytics.contracts import SCHEMA_VERSION_HEADER
-from shop_analytics.resources.kafka import KafkaResource
 
 # How long produce() may wait for room in librdkafka's local queue before giving up.
 _QUEUE_FULL_WAIT_S = 1.0
@@ -27,7 +27,7 @@ _QUEUE_FULL_WAIT_S = 1.0
 class PurchasePublisher:
     """Publishes purchase messages to the purchases topic; `publish` returns once acknowledged."""
 
-    def __init__(self, kafka: KafkaResource, timeout_s: float, linger_ms: float = 0.0) -> None:
+    def __init__(self, kafka: KafkaClient, timeout_s: float, linger_ms: float = 0.0) -> None:
         self._kafka = kafka
         self._timeout_s = timeout_s
         self._linger_ms = linger_ms
