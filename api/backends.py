@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING, Any
 from api.config import ApiConfig
 from api.pg_connections import PgConnections
 from api.pg_entities import PgEntity, PgEntityStore
-from api.published_marks import PublishedMarks
-from api.purchase_intake import ENTITY, PurchaseIntake
+from api.purchase_intake import PurchaseIntake
 from api.purchase_publisher import PurchasePublisher
 from shop_analytics.clients import KafkaClient, LakeClient, PostgresClient
 from shop_analytics.contracts import Client, Seller, SellerWrite
@@ -38,7 +37,6 @@ CLIENTS = PgEntity(
 class Backends:
     pg: PgConnections
     publisher: PurchasePublisher
-    marks: PublishedMarks
     purchases: PurchaseIntake
     sellers: PgEntityStore
     clients: PgEntityStore
@@ -61,7 +59,6 @@ class Backends:
 
     def close(self) -> None:
         self.publisher.close()
-        self.marks.close()  # writes the last marks: before the pool closes
         self.pg.close()
 
 
@@ -74,12 +71,10 @@ def build_backends(config: ApiConfig, clients: Mapping[str, Any]) -> Backends:
     publisher = PurchasePublisher(
         kafka, timeout_s=config.kafka_timeout_s, linger_ms=config.kafka_linger_ms
     )
-    marks = PublishedMarks(pg, ENTITY)
     return Backends(
         pg=pg,
         publisher=publisher,
-        marks=marks,
-        purchases=PurchaseIntake(pg, publisher, marks),
+        purchases=PurchaseIntake(pg, publisher),
         sellers=PgEntityStore(pg, SELLERS),
         clients=PgEntityStore(pg, CLIENTS),
         lake=lake,

@@ -11,7 +11,7 @@
 | `API_RETRY_AFTER_S` | 5 | the Retry-After a 503 suggests |
 | `API_LAKE_TABLE` | products | the Delta table (under `LAKE_ROOT`) products are merged into |
 | `API_PG_DEADLINE_S` | 2.5 | a PostgreSQL call (pool wait included) not done within this is a 503 |
-| `API_PG_POOL_SIZE` | 10 | PostgreSQL connections per worker process (threads + the marks writer) |
+| `API_PG_POOL_SIZE` | 10 | PostgreSQL connections per worker process (one per thread, and spare) |
 """
 
 from __future__ import annotations

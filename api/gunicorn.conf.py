@@ -17,7 +17,7 @@ accesslog = os.environ.get("API_ACCESS_LOG", "-") or None
 
 
 def worker_exit(server: object, worker: object) -> None:
-    """On a graceful stop: deliver what the producer holds and write the last published marks."""
+    """On a graceful stop: deliver what the producer holds and close the connection pool."""
     app = getattr(worker, "wsgi", None)
     backends = getattr(app, "extensions", {}).get("shop_analytics_api")
     if backends is not None:

@@ -37,6 +37,11 @@ class PurchasePublisher:
         self._running = True
 
     @property
+    def timeout_s(self) -> float:
+        """The longest `publish` waits for acknowledgements."""
+        return self._timeout_s + 1
+
+    @property
     def topic(self) -> str:
         return self._kafka.purchases_topic
 
@@ -83,7 +88,7 @@ class PurchasePublisher:
         deliveries = _Deliveries(len(messages))
         for index, (key, value, version) in enumerate(messages):
             self._produce(producer, key, value, version, partial(deliveries.done, index))
-        deliveries.wait(self._timeout_s + 1)
+        deliveries.wait(self.timeout_s)
         outcomes = deliveries.outcomes
         if outcomes and all(outcome is not None for outcome in outcomes):
             raise BackendUnavailable("Kafka", str(outcomes[0]))

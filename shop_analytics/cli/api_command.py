@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 
 import click
 
@@ -44,11 +43,9 @@ def api(host: str, port: int | None, dev: bool) -> None:
 
             create_app().run(host=host, port=serve_port, debug=True)
             return
-        import api as api_package
+        from api.serving import server_argv
 
-        config = os.path.join(os.path.dirname(api_package.__file__), "gunicorn.conf.py")
-        os.environ["API_BIND"] = f"{host}:{serve_port}"
-        argv = [sys.executable, "-m", "gunicorn", "-c", config, "api.app:create_app()"]
+        argv = server_argv(host, serve_port)
         os.execv(argv[0], argv)
 
     run_with_settings(run)
