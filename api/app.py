@@ -1,4 +1,4 @@
-"""The write API's application factory (gunicorn: ``api.app:create_app()``).
+"""The write API's application factory (served by `api.serving`).
 
 Its clients of PostgreSQL, Kafka and the lake come from `shop_analytics.clients` (no Dagster in
 the process), configured by the same variables as the rest of the platform; the API's own
@@ -14,6 +14,7 @@ from flask import Flask, request
 
 from api.auth import Credentials
 from api.backends import build_backends
+from api.body_reading import BODY_READER_KEY, BodyReader
 from api.config import ApiConfig
 from api.docs import bp as docs_bp
 from api.errors import json_response, register_error_handlers
@@ -37,6 +38,8 @@ def create_app(config: ApiConfig | None = None, clients: Mapping[str, Any] | Non
     # Nothing connects here: a worker starts even while Kafka, PostgreSQL or S3 is down, and
     # answers 503 until they are back.
     app.extensions[EXTENSION_KEY] = build_backends(config, clients or clients_from_environment())
+
+    app.extensions[BODY_READER_KEY] = BodyReader(config.max_body_bytes, config.body_deadline_s)
 
     credentials = Credentials(config.token, config.read_token)
 

@@ -70,7 +70,7 @@ class PgConnections:
         self._schema_lock = threading.Lock()
 
     def _pool(self) -> ConnectionPool[PgConnection]:
-        # Opened on first use in each process: the pool's threads do not survive gunicorn's
+        # Opened on first use in each process: the pool's threads do not survive the server's
         # fork, and the app must start while PostgreSQL is down.
         if self._pool_pid == os.getpid() and self._pool_instance is not None:
             return self._pool_instance

@@ -46,7 +46,7 @@ class PurchasePublisher:
         return self._kafka.purchases_topic
 
     def _get_producer(self) -> Producer:
-        # Created on first use in each process: gunicorn forks workers, and a librdkafka client
+        # Created on first use in each process: the server may fork workers, and a librdkafka client
         # does not survive a fork.
         if self._producer is not None and self._pid == os.getpid():
             return self._producer

@@ -19,9 +19,9 @@ from shop_analytics.local import stack
     default=None,
     help="Port to serve on [default: API_PORT, else SHOP_ANALYTICS_PORT_BASE + 800].",
 )
-@click.option("--dev", is_flag=True, help="Flask's reloading dev server instead of gunicorn.")
+@click.option("--dev", is_flag=True, help="Flask's reloading dev server instead of granian.")
 def api(host: str, port: int | None, dev: bool) -> None:
-    """Serve the write API (gunicorn with api/gunicorn.conf.py) on the local stack.
+    """Serve the write API (granian, see api/serving.py) on the local stack.
 
     Writes need `Authorization: Bearer $API_TOKEN`, reads that token or $API_READ_TOKEN; without
     API_TOKEN a random token is made and printed. The document is at /api/openapi.json, the
