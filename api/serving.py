@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 
 
-def server_argv(host: str, port: int) -> list[str]:
-    """The server's command line, configured by the variables above."""
-    workers = int(os.environ.get("API_WORKERS", (os.cpu_count() or 1) + 1))
-    threads = int(os.environ.get("API_THREADS", 32))
-    header_timeout_ms = int(float(os.environ.get("API_HEADER_TIMEOUT_S", 10)) * 1000)
-    access_log = "--access-log" if os.environ.get("API_ACCESS_LOG", "-") else "--no-access-log"
+def server_argv(host: str, port: int, env: Mapping[str, str] = os.environ) -> list[str]:
+    """The server's command line, configured by the variables above (read from `env`)."""
+    workers = int(env.get("API_WORKERS", (os.cpu_count() or 1) + 1))
+    threads = int(env.get("API_THREADS", 32))
+    header_timeout_ms = int(float(env.get("API_HEADER_TIMEOUT_S", 10)) * 1000)
+    access_log = "--access-log" if env.get("API_ACCESS_LOG", "-") else "--no-access-log"
     granian = os.path.join(os.path.dirname(sys.executable), "granian")
     return [
         granian,

@@ -51,7 +51,7 @@ def served(place: ApiPlace, workers: int = 2, **environment: str) -> Iterator[Se
         "API_ACCESS_LOG": "",
         **environment,
     }
-    process = subprocess.Popen(server_argv(api.host, api.port), env=env)
+    process = subprocess.Popen(server_argv(api.host, api.port, env), env=env)
     try:
         _wait_until_healthy(api, process, timeout_s=120)
         yield api
