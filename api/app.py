@@ -1,7 +1,8 @@
-"""The write API's application factory (gunicorn: ``api.app:create_app()``).
+"""The write API's application factory (served by `api.serving`).
 
-Resources come from `shop_analytics.resources.build_resources`, configured by the same
-variables as the rest of the platform; the API's own settings are in `api.config`.
+Its clients of PostgreSQL, Kafka and the lake come from `shop_analytics.clients` (no Dagster in
+the process), configured by the same variables as the rest of the platform; the API's own
+settings are in `api.config`.
 """
 
 from __future__ import annotations
@@ -12,20 +13,21 @@ from typing import Any
 from flask import Flask, request
 
 from api.auth import Credentials
-from api.backends import build_backends, default_resources
+from api.backends import build_backends
+from api.body_reading import BODY_READER_KEY, BodyReader
 from api.config import ApiConfig
 from api.docs import bp as docs_bp
 from api.errors import json_response, register_error_handlers
 from api.routes.common import EXTENSION_KEY
-from api.routes.people import clients, sellers
+from api.routes.people import clients as clients_bp
+from api.routes.people import sellers as sellers_bp
 from api.routes.products import bp as products_bp
 from api.routes.purchases import bp as purchases_bp
+from shop_analytics.clients import clients_from_environment
 
 
-def create_app(
-    config: ApiConfig | None = None, resources: Mapping[str, Any] | None = None
-) -> Flask:
-    """The Flask app; `config` and `resources` default to the environment's."""
+def create_app(config: ApiConfig | None = None, clients: Mapping[str, Any] | None = None) -> Flask:
+    """The Flask app; `config` and `clients` (or resources) default to the environment's."""
     config = config or ApiConfig.from_environment()
     app = Flask(__name__, static_folder=None)
     app.config.update(
@@ -35,7 +37,9 @@ def create_app(
     )
     # Nothing connects here: a worker starts even while Kafka, PostgreSQL or S3 is down, and
     # answers 503 until they are back.
-    app.extensions[EXTENSION_KEY] = build_backends(config, resources or default_resources())
+    app.extensions[EXTENSION_KEY] = build_backends(config, clients or clients_from_environment())
+
+    app.extensions[BODY_READER_KEY] = BodyReader(config.max_body_bytes, config.body_deadline_s)
 
     credentials = Credentials(config.token, config.read_token)
 
@@ -50,7 +54,7 @@ def create_app(
         """Liveness: the process answers."""
         return json_response({"status": "ok"})
 
-    for blueprint in (purchases_bp, products_bp, sellers, clients, docs_bp):
+    for blueprint in (purchases_bp, products_bp, sellers_bp, clients_bp, docs_bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app, config.retry_after_s)
     return app

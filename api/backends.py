@@ -1,21 +1,22 @@
-"""The API's handles on Kafka, PostgreSQL and the lake, built once per app from the resources."""
+"""The API's handles on Kafka, PostgreSQL and the lake, built once per app from the clients."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from api.config import ApiConfig
 from api.pg_connections import PgConnections
 from api.pg_entities import PgEntity, PgEntityStore
-from api.product_store import ProductStore
-from api.published_marks import PublishedMarks
-from api.purchase_intake import ENTITY, PurchaseIntake
+from api.purchase_intake import PurchaseIntake
 from api.purchase_publisher import PurchasePublisher
-from shop_analytics import settings as settings_module
+from shop_analytics.clients import KafkaClient, LakeClient, PostgresClient
 from shop_analytics.contracts import Client, Seller, SellerWrite
-from shop_analytics.resources import KafkaResource, LakeResource, PostgresResource, build_resources
+
+if TYPE_CHECKING:
+    from api.product_store import ProductStore
 
 SELLERS = PgEntity(
     table="sellers",
@@ -36,39 +37,46 @@ CLIENTS = PgEntity(
 class Backends:
     pg: PgConnections
     publisher: PurchasePublisher
-    marks: PublishedMarks
     purchases: PurchaseIntake
-    products: ProductStore
     sellers: PgEntityStore
     clients: PgEntityStore
+    lake: LakeClient
+    products_table: str
+    _products: ProductStore | None = None
+    _products_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def products(self) -> ProductStore:
+        # Built on the first product request: pyarrow and delta-rs cost a worker ~85 MB and
+        # ~0.4 s, which purchases, sellers and clients never need.
+        if self._products is None:
+            with self._products_lock:
+                if self._products is None:
+                    from api.product_store import ProductStore
+
+                    self._products = ProductStore(self.lake, self.products_table)
+        return self._products
 
     def close(self) -> None:
         self.publisher.close()
-        self.marks.close()  # writes the last marks: before the pool closes
         self.pg.close()
 
 
-def default_resources() -> dict[str, Any]:
-    """The platform's resources, configured by the same variables as everything else."""
-    settings = settings_module.export_defaults()
-    return build_resources(settings.as_environment().__getitem__)
-
-
-def build_backends(config: ApiConfig, resources: Mapping[str, Any]) -> Backends:
-    kafka: KafkaResource = resources["kafka"]
-    postgres: PostgresResource = resources["postgres"]
-    lake: LakeResource = resources["lake"]
+def build_backends(config: ApiConfig, clients: Mapping[str, Any]) -> Backends:
+    # Dagster resources are clients too (tests pass either).
+    kafka: KafkaClient = clients["kafka"]
+    postgres: PostgresClient = clients["postgres"]
+    lake: LakeClient = clients["lake"]
     pg = PgConnections(postgres, deadline_s=config.pg_deadline_s, pool_size=config.pg_pool_size)
     publisher = PurchasePublisher(
         kafka, timeout_s=config.kafka_timeout_s, linger_ms=config.kafka_linger_ms
     )
-    marks = PublishedMarks(pg, ENTITY)
     return Backends(
         pg=pg,
         publisher=publisher,
-        marks=marks,
-        purchases=PurchaseIntake(pg, publisher, marks),
-        products=ProductStore(lake, config.products_table),
+        purchases=PurchaseIntake(pg, publisher),
         sellers=PgEntityStore(pg, SELLERS),
         clients=PgEntityStore(pg, CLIENTS),
+        lake=lake,
+        products_table=config.products_table,
     )

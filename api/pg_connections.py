@@ -1,6 +1,6 @@
 """PostgreSQL connections for the API: a pool per process, every call under a deadline.
 
-`PostgresResource.connect` opens a connection per unit of work, which costs more than a
+`PostgresClient.connect` opens a connection per unit of work, which costs more than a
 purchase's whole request, so the API borrows from a `psycopg_pool.ConnectionPool` instead:
 
 * a borrowed connection is checked first (`ConnectionPool.check_connection`, an empty query),
@@ -26,8 +26,8 @@ from psycopg_pool import ConnectionPool
 
 from api.errors import BackendUnavailable
 from api.pg_deadline import Deadlines
+from shop_analytics.clients import PostgresClient
 from shop_analytics.contracts.postgres_ddl import postgres_ddl
-from shop_analytics.resources.postgres import PostgresResource
 
 IDEMPOTENCY_DDL = """
 CREATE TABLE IF NOT EXISTS api_idempotency (
@@ -38,11 +38,8 @@ CREATE TABLE IF NOT EXISTS api_idempotency (
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     published_at TIMESTAMPTZ,
     PRIMARY KEY (entity, id)
-) WITH (fillfactor = 50)
+)
 """
-# fillfactor: every row is updated once (published_at); room left on its page makes that a HOT
-# update, which touches no index (measured: 12 % less PostgreSQL time per 1000 purchases).
-# An existing table takes it with `ALTER TABLE api_idempotency SET (fillfactor = 50)`.
 
 # Serialises the CREATE TABLEs of workers starting at once (concurrent CREATE TABLE IF NOT
 # EXISTS can still fail on the catalogue's unique index).
@@ -54,7 +51,7 @@ PgConnection = psycopg.Connection[dict[str, Any]]
 class PgConnections:
     def __init__(
         self,
-        postgres: PostgresResource,
+        postgres: PostgresClient,
         *,
         deadline_s: float = 2.5,
         pool_size: int = 10,
@@ -73,7 +70,7 @@ class PgConnections:
         self._schema_lock = threading.Lock()
 
     def _pool(self) -> ConnectionPool[PgConnection]:
-        # Opened on first use in each process: the pool's threads do not survive gunicorn's
+        # Opened on first use in each process: the pool's threads do not survive the server's
         # fork, and the app must start while PostgreSQL is down.
         if self._pool_pid == os.getpid() and self._pool_instance is not None:
             return self._pool_instance
@@ -113,10 +110,11 @@ class PgConnections:
             ConnectionPool.check_connection(conn)
 
     @contextmanager
-    def connection(self) -> Iterator[PgConnection]:
-        """A pooled autocommit connection until the block ends, all of it within the deadline;
-        PostgreSQL being away or too slow becomes a 503."""
-        deadline = time.monotonic() + self._deadline_s
+    def connection(self, extra_s: float = 0.0) -> Iterator[PgConnection]:
+        """A pooled autocommit connection until the block ends, all of it within the deadline
+        (plus `extra_s` for waits of the block between statements); PostgreSQL being away or
+        too slow becomes a 503."""
+        deadline = time.monotonic() + self._deadline_s + extra_s
         self._local.deadline = deadline
         try:
             with (

@@ -44,7 +44,7 @@ class Deadlines:
             self._next += 1
             token = self._next
             self._watched[token] = (deadline, conn.pgconn.socket)
-            # Started on first use in each process: gunicorn forks its workers after import.
+            # Started on first use in each process: the server may fork its workers after import.
             if self._pid != os.getpid():
                 self._pid = os.getpid()
                 threading.Thread(target=self._serve, name="pg-deadlines", daemon=True).start()

@@ -27,9 +27,9 @@ from deltalake.exceptions import (
 
 from api.entity_batches import ACCEPTED, ItemOutcome, conflict, settle_repeats
 from api.errors import ApiError, BackendUnavailable
+from shop_analytics.clients import LakeClient
 from shop_analytics.contracts import ProductV2
 from shop_analytics.contracts.arrow_schemas import product_arrow_schema
-from shop_analytics.resources.lake import LakeResource
 
 T = TypeVar("T")
 SCHEMA = product_arrow_schema("v2")
@@ -39,7 +39,7 @@ _KEY_MATCH = "t.product_id = s.product_id"
 
 
 class ProductStore:
-    def __init__(self, lake: LakeResource, table: str) -> None:
+    def __init__(self, lake: LakeClient, table: str) -> None:
         self._lake = lake
         self._table = table
         self._write_lock = threading.Lock()
@@ -91,7 +91,7 @@ class ProductStore:
         def attempt() -> dict[str, Any] | None:
             row = self._new_row(fields, previous=None)
             if not self._lake.exists(self._table):
-                # LakeResource.merge creates the table with the contract's schema.
+                # LakeClient.merge creates the table with the contract's schema.
                 self._lake.merge(self._table, _arrow([row]), _KEY_MATCH)
                 return _as_json(row)
             metrics = (

@@ -1,24 +1,26 @@
-"""Accepting purchases exactly once per id: claim the id, publish to Kafka, mark it published.
+"""Accepting purchases exactly once per id: claim the id and publish it in one transaction.
 
 Kafka cannot be asked whether a purchase id was already sent, so the API keeps a record per id
 in PostgreSQL (`api_idempotency`): the SHA-256 of the purchase's canonical message and the
-answer given. The claim is taken *before* publishing, in one statement for the whole request,
-so two different bodies with one id can never both reach the topic. `published_at` is set after
-the broker acknowledged, by `PublishedMarks` in the background. A repeat of a published purchase
-gets the stored answer without a second message; a repeat of a claimed but unmarked one (the
-broker was away, or the mark is not written yet and the process that published it is another)
-is published again, which is safe because the message key is the purchase id and every sink
-keeps one row per id.
+answer given. The claim (an INSERT) is taken before publishing and committed only after the
+broker acknowledged, in one transaction:
+
+* requests racing with the same id, in any worker, wait on the uncommitted row (PostgreSQL's
+  unique index) and then find it published: one message however many race;
+* a publish that fails rolls its claims back, so a retry claims and publishes afresh;
+* two different bodies with one id can never both reach the topic (the later one is a 409).
+
+A row left claimed but unpublished (`published_at` null, written before claims became
+transactional) is locked, published and marked like a new claim.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from typing import Any, Literal, NamedTuple
+from typing import Literal, NamedTuple
 
-from api.pg_connections import PgConnections
-from api.published_marks import PublishedMarks
+from api.pg_connections import PgConnection, PgConnections
 from api.purchase_publisher import PurchasePublisher
 from shop_analytics.contracts.purchase_encoding import EncodedPurchase
 
@@ -38,19 +40,25 @@ CONFLICT = Outcome("conflict", "a different purchase with this purchase_id was a
 
 
 # The stored answer is built by the server from id and version. Arrays are sent in binary (%b):
-# psycopg writes the text form of 1000 ids and hashes in Python, six times slower.
+# psycopg writes the text form of 1000 ids and hashes in Python, six times slower. Rows are
+# claimed in id order, so two batches sharing ids wait on each other instead of deadlocking.
+# `published_at` is true once committed: the transaction commits only after the acknowledgement.
 _CLAIM_MANY = (
-    "INSERT INTO api_idempotency (entity, id, body_sha256, response) "
+    "INSERT INTO api_idempotency (entity, id, body_sha256, response, published_at) "
     "SELECT %b, id::uuid, sha, jsonb_build_object('purchase_id', id, "
-    "'status', 'accepted', 'schema_version', version) "
-    "FROM unnest(%b::text[], %b::bytea[], %b::text[]) AS t(id, sha, version) "
-    "ON CONFLICT (entity, id) DO NOTHING"
+    "'status', 'accepted', 'schema_version', version), now() "
+    "FROM unnest(%b::text[], %b::bytea[], %b::text[]) AS t(id, sha, version) ORDER BY id "
+    "ON CONFLICT (entity, id) DO NOTHING RETURNING id::text"
 )
 _CLAIM_ONE = (
-    "INSERT INTO api_idempotency (entity, id, body_sha256, response) "
+    "INSERT INTO api_idempotency (entity, id, body_sha256, response, published_at) "
     "VALUES (%b, %b::text::uuid, %b, jsonb_build_object('purchase_id', %b::text, "
-    "'status', 'accepted', 'schema_version', %b::text)) "
+    "'status', 'accepted', 'schema_version', %b::text), now()) "
     "ON CONFLICT (entity, id) DO NOTHING"
+)
+_LOCK_EXISTING = (
+    "SELECT id::text AS id, body_sha256, published_at FROM api_idempotency "
+    "WHERE entity = %b AND id = ANY(%b::text[]::uuid[]) ORDER BY id FOR UPDATE"
 )
 
 
@@ -60,12 +68,9 @@ def accepted_answer(purchase_id: str, version: str) -> dict[str, str]:
 
 
 class PurchaseIntake:
-    def __init__(
-        self, pg: PgConnections, publisher: PurchasePublisher, marks: PublishedMarks
-    ) -> None:
+    def __init__(self, pg: PgConnections, publisher: PurchasePublisher) -> None:
         self._pg = pg
         self._publisher = publisher
-        self._marks = marks
 
     def accept(self, purchases: Sequence[EncodedPurchase]) -> list[Outcome]:
         """Claim, publish and record purchases; one outcome per purchase, in order."""
@@ -90,55 +95,72 @@ class PurchaseIntake:
         self, items: list[EncodedPurchase], digests: list[bytes]
     ) -> list[Outcome]:
         ids = [item.purchase_id for item in items]
-        with self._pg.connection() as conn:
-            if len(items) == 1:  # the single endpoint: plain parameters cost half of arrays
-                claim = (ENTITY, ids[0], digests[0], ids[0], items[0].version)
-                claimed = conn.execute(_CLAIM_ONE, claim, binary=True).rowcount
-            else:
-                claim_many = (ENTITY, ids, digests, [item.version for item in items])
-                claimed = conn.execute(_CLAIM_MANY, claim_many, binary=True).rowcount
-            # Usually every id is new; otherwise read the rows of all of them (the ones just
-            # claimed read as claimed and unmarked, and are published like any such row).
-            existing: dict[str, dict[str, Any]] = (
-                {}
-                if claimed == len(items)
-                else {
-                    row["id"]: row
-                    for row in conn.execute(
-                        "SELECT id::text AS id, body_sha256, published_at FROM api_idempotency "
-                        "WHERE entity = %b AND id = ANY(%b::text[]::uuid[])",
-                        (ENTITY, ids),
-                    )
-                }
-            )
-
-        outcomes: list[Outcome] = [ACCEPTED] * len(items)
-        to_publish: list[int] = []
-        for position, item in enumerate(items):
-            row = existing.get(item.purchase_id)
-            if row is None:
-                to_publish.append(position)
-            elif bytes(row["body_sha256"]) != digests[position]:
-                outcomes[position] = CONFLICT
-            elif row["published_at"] is None and not self._marks.is_pending(item.purchase_id):
-                to_publish.append(position)
-        if not to_publish:
-            return outcomes
-
-        failures = self._publisher.publish(
-            [
-                (items[p].purchase_id.encode(), items[p].message, items[p].version)
-                for p in to_publish
+        # The connection is held while Kafka acknowledges: its wait counts in the deadline.
+        with (
+            self._pg.connection(extra_s=self._publisher.timeout_s) as conn,
+            conn.transaction(),
+        ):
+            claimed = self._claim(conn, items, digests)
+            outcomes: list[Outcome] = [ACCEPTED] * len(items)
+            to_publish = [
+                position for position, item in enumerate(items) if item.purchase_id in claimed
             ]
-        )
-        delivered: list[str] = []
-        for position, failure in zip(to_publish, failures, strict=True):
-            if failure is None:
-                delivered.append(items[position].purchase_id)
-            else:
-                outcomes[position] = Outcome("unavailable", f"not published: {failure}")
-        self._marks.add(delivered)
+            if len(claimed) < len(items):
+                existing = {
+                    row["id"]: row
+                    for row in conn.execute(_LOCK_EXISTING, (ENTITY, sorted(set(ids) - claimed)))
+                }
+                for position, item in enumerate(items):
+                    row = existing.get(item.purchase_id)
+                    if row is None:
+                        continue
+                    if bytes(row["body_sha256"]) != digests[position]:
+                        outcomes[position] = CONFLICT
+                    elif row["published_at"] is None:
+                        to_publish.append(position)
+            if not to_publish:
+                return outcomes
+
+            # All undelivered: BackendUnavailable rolls every claim back.
+            failures = self._publisher.publish(
+                [
+                    (items[p].purchase_id.encode(), items[p].message, items[p].version)
+                    for p in to_publish
+                ]
+            )
+            unclaim: list[str] = []  # a retry of these must claim and publish them again
+            mark: list[str] = []  # unpublished rows found, now published
+            for position, failure in zip(to_publish, failures, strict=True):
+                purchase_id = items[position].purchase_id
+                if failure is not None:
+                    outcomes[position] = Outcome("unavailable", f"not published: {failure}")
+                    if purchase_id in claimed:
+                        unclaim.append(purchase_id)
+                elif purchase_id not in claimed:
+                    mark.append(purchase_id)
+            if unclaim:
+                conn.execute(
+                    "DELETE FROM api_idempotency "
+                    "WHERE entity = %b AND id = ANY(%b::text[]::uuid[])",
+                    (ENTITY, unclaim),
+                )
+            if mark:
+                conn.execute(
+                    "UPDATE api_idempotency SET published_at = now() WHERE entity = %b "
+                    "AND id = ANY(%b::text[]::uuid[]) AND published_at IS NULL",
+                    (ENTITY, mark),
+                )
         return outcomes
+
+    @staticmethod
+    def _claim(conn: PgConnection, items: list[EncodedPurchase], digests: list[bytes]) -> set[str]:
+        """The ids newly claimed (waits for uncommitted claims of the same ids to settle)."""
+        ids = [item.purchase_id for item in items]
+        if len(items) == 1:  # the single endpoint: plain parameters cost half of arrays
+            claim = (ENTITY, ids[0], digests[0], ids[0], items[0].version)
+            return set(ids) if conn.execute(_CLAIM_ONE, claim, binary=True).rowcount else set()
+        claim_many = (ENTITY, ids, digests, [item.version for item in items])
+        return {row["id"] for row in conn.execute(_CLAIM_MANY, claim_many, binary=True)}
 
 
 def _digest(purchase: EncodedPurchase) -> bytes:

@@ -16,9 +16,9 @@ from functools import partial
 from confluent_kafka import KafkaError, Message, Producer
 
 from api.errors import BackendUnavailable
+from shop_analytics.clients import KafkaClient
+from shop_analytics.clients.kafka_produce import LocalQueueFull, produce_waiting
 from shop_analytics.contracts import SCHEMA_VERSION_HEADER
-from shop_analytics.resources.kafka import KafkaResource
-from shop_analytics.resources.kafka_produce import LocalQueueFull, produce_waiting
 from shop_analytics.schema_registry.schema_ids import RegistryUnavailable
 
 # How long produce() may wait for room in librdkafka's local queue before giving up.
@@ -28,7 +28,7 @@ _QUEUE_FULL_WAIT_S = 1.0
 class PurchasePublisher:
     """Publishes purchase messages to the purchases topic; `publish` returns once acknowledged."""
 
-    def __init__(self, kafka: KafkaResource, timeout_s: float, linger_ms: float = 0.0) -> None:
+    def __init__(self, kafka: KafkaClient, timeout_s: float, linger_ms: float = 0.0) -> None:
         self._kafka = kafka
         self._timeout_s = timeout_s
         self._linger_ms = linger_ms
@@ -41,11 +41,16 @@ class PurchasePublisher:
         self._serialize = kafka.purchase_serializer()
 
     @property
+    def timeout_s(self) -> float:
+        """The longest `publish` waits for acknowledgements."""
+        return self._timeout_s + 1
+
+    @property
     def topic(self) -> str:
         return self._kafka.purchases_topic
 
     def _get_producer(self) -> Producer:
-        # Created on first use in each process: gunicorn forks workers, and a librdkafka client
+        # Created on first use in each process: the server may fork workers, and a librdkafka client
         # does not survive a fork.
         if self._producer is not None and self._pid == os.getpid():
             return self._producer
@@ -91,7 +96,7 @@ class PurchasePublisher:
         deliveries = _Deliveries(len(messages))
         for index, ((key, _, version), value) in enumerate(zip(messages, values, strict=True)):
             self._produce(producer, key, value, version, partial(deliveries.done, index))
-        deliveries.wait(self._timeout_s + 1)
+        deliveries.wait(self.timeout_s)
         outcomes = deliveries.outcomes
         if outcomes and all(outcome is not None for outcome in outcomes):
             raise BackendUnavailable("Kafka", str(outcomes[0]))

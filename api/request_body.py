@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from flask import request
+from flask import current_app, request
 from pydantic import BaseModel, ValidationError
 
+from api.body_reading import BODY_READER_KEY, BodyReader
 from api.errors import ApiError, validation_error
 from api.json_keys import repeated_key
 from shop_analytics.contracts import FieldError, field_errors
@@ -22,8 +23,8 @@ def json_body() -> bytes:
             415,
             f"the body must be JSON (Content-Type: application/json), not {mimetype or 'none'}",
         )
-    # Reading past MAX_CONTENT_LENGTH raises werkzeug's 413, answered as JSON by the handlers.
-    raw = request.get_data(cache=False)
+    reader: BodyReader = current_app.extensions[BODY_READER_KEY]
+    raw = reader.read(request.environ["wsgi.input"], request.content_length)
     key = repeated_key(raw)
     if key is not None:
         reason = f"The key {key!r} appears twice in one object; send each key once"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 
 import click
 
@@ -20,9 +19,9 @@ from shop_analytics.local import stack
     default=None,
     help="Port to serve on [default: API_PORT, else SHOP_ANALYTICS_PORT_BASE + 800].",
 )
-@click.option("--dev", is_flag=True, help="Flask's reloading dev server instead of gunicorn.")
+@click.option("--dev", is_flag=True, help="Flask's reloading dev server instead of granian.")
 def api(host: str, port: int | None, dev: bool) -> None:
-    """Serve the write API (gunicorn with api/gunicorn.conf.py) on the local stack.
+    """Serve the write API (granian, see api/serving.py) on the local stack.
 
     Writes need `Authorization: Bearer $API_TOKEN`, reads that token or $API_READ_TOKEN; without
     API_TOKEN a random token is made and printed. The document is at /api/openapi.json, the
@@ -44,11 +43,9 @@ def api(host: str, port: int | None, dev: bool) -> None:
 
             create_app().run(host=host, port=serve_port, debug=True)
             return
-        import api as api_package
+        from api.serving import server_argv
 
-        config = os.path.join(os.path.dirname(api_package.__file__), "gunicorn.conf.py")
-        os.environ["API_BIND"] = f"{host}:{serve_port}"
-        argv = [sys.executable, "-m", "gunicorn", "-c", config, "api.app:create_app()"]
+        argv = server_argv(host, serve_port)
         os.execv(argv[0], argv)
 
     run_with_settings(run)

@@ -1,6 +1,6 @@
 """One ConfigurableResource per system, and the one place that wires them to the environment.
 
-Every value comes from a variable, or from its embedded default in `shop_analytics.settings`
+Every value comes from a variable that `shop_analytics.settings` fills with the embedded default
 when the user has not set it, so local, CI and production differ only in those variables.
 """
 
@@ -12,6 +12,7 @@ from typing import Any
 import dagster as dg
 from dagster_aws.s3 import S3Resource
 
+from shop_analytics.clients import client_fields
 from shop_analytics.resources.clickhouse import ClickHouseResource
 from shop_analytics.resources.kafka import KafkaResource
 from shop_analytics.resources.lake import LakeResource
@@ -37,30 +38,13 @@ def build_resources(value: Callable[[str], Any] = dg.EnvVar) -> dict[str, Any]:
     read to launch time and keeps secrets out of the UI; outside Dagster, pass
     ``settings.as_environment().__getitem__`` to get plain values.
     """
+    fields = client_fields(value)
     s3_endpoint, s3_region = value("S3_ENDPOINT_URL"), value("S3_REGION")
     s3_key, s3_secret = value("S3_ACCESS_KEY_ID"), value("S3_SECRET_ACCESS_KEY")
     return {
-        "postgres": PostgresResource(dsn=value("POSTGRES_DSN")),
-        "kafka": KafkaResource(
-            bootstrap_servers=value("KAFKA_BOOTSTRAP_SERVERS"),
-            purchases_topic=value("KAFKA_PURCHASES_TOPIC"),
-            dead_letter_topic=value("KAFKA_DEAD_LETTER_TOPIC"),
-            security_protocol=value("KAFKA_SECURITY_PROTOCOL"),
-            sasl_mechanism=value("KAFKA_SASL_MECHANISM"),
-            sasl_username=value("KAFKA_SASL_USERNAME"),
-            sasl_password=value("KAFKA_SASL_PASSWORD"),
-            schema_registry_url=value("SCHEMA_REGISTRY_URL"),
-            schema_registry_username=value("SCHEMA_REGISTRY_USERNAME"),
-            schema_registry_password=value("SCHEMA_REGISTRY_PASSWORD"),
-            purchase_format=value("KAFKA_PURCHASE_FORMAT"),
-        ),
-        "lake": LakeResource(
-            root=value("LAKE_ROOT"),
-            endpoint_url=s3_endpoint,
-            access_key_id=s3_key,
-            secret_access_key=s3_secret,
-            region=s3_region,
-        ),
+        "postgres": PostgresResource(**fields["postgres"]),
+        "kafka": KafkaResource(**fields["kafka"]),
+        "lake": LakeResource(**fields["lake"]),
         "clickhouse": ClickHouseResource(dsn=value("CLICKHOUSE_DSN")),
         "spark": SparkResource(
             master=value("SPARK_MASTER"),

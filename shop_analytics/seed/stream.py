@@ -9,11 +9,11 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
+from shop_analytics.clients.kafka_produce import produce_waiting
 from shop_analytics.contracts import SCHEMA_VERSION_HEADER
 from shop_analytics.contracts.purchase_check import FIELDS_BY_VERSION, check_purchase
 from shop_analytics.contracts.purchase_encoding import EncodedPurchase, encode_row, utc_text
 from shop_analytics.resources import KafkaResource
-from shop_analytics.resources.kafka_produce import produce_waiting
 
 
 def purchase_messages(purchases: pd.DataFrame) -> list[EncodedPurchase]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from confluent_kafka import KafkaError, Message, Producer
 
-from shop_analytics.resources.kafka_produce import Headers, LocalQueueFull, produce_waiting
+from shop_analytics.clients.kafka_produce import Headers, LocalQueueFull, produce_waiting
 
 REASON_HEADER = "dlq-reason"
 SOURCE_TOPIC_HEADER = "dlq-source-topic"

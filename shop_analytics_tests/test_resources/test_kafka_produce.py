@@ -7,7 +7,7 @@ import time
 import pytest
 from confluent_kafka import Producer
 
-from shop_analytics.resources.kafka_produce import LocalQueueFull, produce_waiting
+from shop_analytics.clients.kafka_produce import LocalQueueFull, produce_waiting
 
 # Nothing listens on port 1: queued messages never leave, so the queue stays full until their
 # delivery times out.

@@ -18,9 +18,9 @@ from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from shop_analytics import settings as settings_module
+from shop_analytics.clients.kafka_produce import produce_waiting
 from shop_analytics.local.kafka_cluster import replication_for
 from shop_analytics.resources import build_resources
-from shop_analytics.resources.kafka_produce import produce_waiting
 from shop_analytics.settings import Settings
 
 PARTITIONS = 3

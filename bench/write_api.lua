@@ -1,4 +1,4 @@
--- wrk script for bench/api.py: POST /api/purchases (or :batch) with a fresh purchase_id each time.
+-- wrk script for bench/write_api.py: POST /api/purchases (or :batch) with a fresh purchase_id each time.
 -- BATCH=0: one purchase per request; BATCH=n: a JSON array of n purchases per request.
 local batch = tonumber(os.getenv("BATCH") or "0")
 local token = os.getenv("API_TOKEN")

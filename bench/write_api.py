@@ -1,13 +1,19 @@
-"""Throughput and latency of the write API under gunicorn, beside a trivial endpoint.
+"""Throughput and latency of the write API as served in production, beside a trivial endpoint.
 
-    .venv/bin/python bench/api.py [--duration 10] [--connections 8,32,64] [--batch 1000]
+    .venv/bin/python bench/write_api.py [--duration 10] [--connections 32] [--batch 1000]
         [--skip-batch]
 
 Needs the local stack (`shop-analytics up`, same SHOP_ANALYTICS_PORT_BASE) and `wrk`
-(apt-get install wrk). Starts gunicorn with api/gunicorn.conf.py on 127.0.0.1 (workers and
-threads from API_WORKERS / API_THREADS), publishing to a topic of its own. For each concurrency:
-GET /api/health (the baseline: the same app doing no work), POST /api/purchases (every request
-waits for Kafka's acknowledgement), then POST /api/purchases:batch. Prints req/s, p50 and p99.
+(apt-get install wrk). Starts the server of `api/serving.py` on 127.0.0.1 (API_WORKERS /
+API_THREADS apply), publishing to a topic of its own, and prints:
+
+* worker start: seconds from launch to the first answer of /api/health, and each process's RSS
+  then and after the load;
+* for each concurrency: GET /api/health (the baseline: the same app doing no work),
+  POST /api/purchases (every request waits for Kafka's acknowledgement), then
+  POST /api/purchases:batch: req/s, p50 and p99;
+* slow clients: /api/health latency (median, p99 of 200 sequential requests) alone and while 60
+  connections hold a partial header, and the difference.
 """
 
 from __future__ import annotations
@@ -18,8 +24,8 @@ import re
 import secrets
 import signal
 import socket
+import statistics
 import subprocess
-import sys
 import time
 import urllib.request
 import uuid
@@ -27,6 +33,7 @@ from pathlib import Path
 
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from api.serving import server_argv
 from shop_analytics import settings as settings_module
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,22 +47,74 @@ def free_port() -> int:
     return port
 
 
-def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+def start_server(env: dict[str, str], port: int) -> tuple[subprocess.Popen[bytes], float]:
+    """The server, and the seconds from its launch to its first answer."""
+    started = time.monotonic()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "api/gunicorn.conf.py", "api.app:create_app()"],
+        server_argv("127.0.0.1", port, env),
         cwd=ROOT,
-        env={**env, "API_BIND": f"127.0.0.1:{port}", "API_ACCESS_LOG": ""},
+        env=env,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 60
+    deadline = started + 120
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=1):
-                return process
+                return process, time.monotonic() - started
         except OSError:
-            time.sleep(0.3)
+            time.sleep(0.02)
     process.kill()
-    raise SystemExit("gunicorn did not answer within 60 s")
+    raise SystemExit("the API server did not answer within 120 s")
+
+
+def rss_mb(root_pid: int) -> list[float]:
+    """RSS of the server process and of its descendants (its workers), in MB."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    sizes, todo = [], [root_pid]
+    while todo:
+        pid = todo.pop()
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        sizes.append(int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024)  # type: ignore[union-attr]
+        todo += children.get(pid, [])
+    return sizes
+
+
+def health_latency_ms(base: str, count: int = 200) -> tuple[float, float]:
+    """Median and p99 of sequential GET /api/health."""
+    times = []
+    for _ in range(count):
+        started = time.perf_counter()
+        with urllib.request.urlopen(f"{base}/api/health", timeout=30) as response:
+            response.read()
+        times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return statistics.median(times), times[int(count * 0.99) - 1]
+
+
+def slow_clients(base: str, port: int, stalled: int = 60) -> None:
+    alone = health_latency_ms(base)
+    sockets = [socket.create_connection(("127.0.0.1", port)) for _ in range(stalled)]
+    try:
+        for sock in sockets:
+            sock.sendall(b"GET /api/health HTTP/1.1\r\nHost: bench\r\nX-Slow: ")
+        time.sleep(0.5)
+        held = health_latency_ms(base)
+    finally:
+        for sock in sockets:
+            sock.close()
+    print(f"slow clients: health median/p99 {alone[0]:.1f}/{alone[1]:.1f} ms alone, "
+          f"{held[0]:.1f}/{held[1]:.1f} ms beside {stalled} stalled headers: added "
+          f"{held[0] - alone[0]:+.1f}/{held[1] - alone[1]:+.1f} ms")  # fmt: skip
 
 
 def wrk(url: str, connections: int, duration: int, env: dict[str, str], script: bool) -> dict:
@@ -85,7 +144,7 @@ def _ms(text: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--connections", default="8,32,64")
+    parser.add_argument("--connections", default="32")
     parser.add_argument("--batch", type=int, default=1000, help="purchases per batch request")
     parser.add_argument("--skip-batch", action="store_true", help="health and single only")
     args = parser.parse_args()
@@ -95,14 +154,17 @@ def main() -> None:
     admin = AdminClient({"bootstrap.servers": settings.kafka_bootstrap_servers})
     admin.create_topics([NewTopic(topic, settings.topic_partitions, 1)])[topic].result(30)
     token = secrets.token_urlsafe(16)
-    env = {**os.environ, "KAFKA_PURCHASES_TOPIC": topic, "API_TOKEN": token,
+    env = {**os.environ, "KAFKA_PURCHASES_TOPIC": topic, "API_TOKEN": token, "API_ACCESS_LOG": "",
            "API_MAX_BODY_BYTES": str(max(1 << 20, 300 * args.batch))}  # fmt: skip
     port = free_port()
-    server = start_gunicorn(env, port)
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    server, ready_s = start_server(env, port)
     base = f"http://127.0.0.1:{port}"
-    print(f"gunicorn workers={os.environ.get('API_WORKERS', os.cpu_count() + 1)} "  # type: ignore[operator]
-          f"threads={os.environ.get('API_THREADS', 8)} on {base}; topic {topic}; "
+    start_rss = rss_mb(server.pid)
+    print(f"{' '.join(server_argv('127.0.0.1', port, env)[1:])}; topic {topic}; "
           f"{args.duration} s per point")  # fmt: skip
+    print(f"worker start: first answer {ready_s:.2f} s after launch; RSS MB per process "
+          f"{', '.join(f'{mb:.0f}' for mb in start_rss)}")  # fmt: skip
     try:
         # Warm-up: each worker's producer, metadata and PostgreSQL connections get made here.
         wrk(base, 16, 3, {**env, "BATCH": "0"}, script=True)
@@ -125,6 +187,10 @@ def main() -> None:
                 print(f"{name:<26}{conns:>6}{r['rps']:>10.0f}{r['p50']:>9.1f}{r['p99']:>9.1f}"
                       f"{r['errors']:>9}{r['rps'] * per:>10.0f}"
                       f"{r['rps'] * per / health['rps']:>10.2f}")  # fmt: skip
+        slow_clients(base, port)
+        print(f"RSS MB per process after the load: "
+              f"{', '.join(f'{mb:.0f}' for mb in rss_mb(server.pid))}")  # fmt: skip
+        print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(30)
