@@ -44,6 +44,8 @@ PORT_OFFSETS = {
     # (`shop-analytics api`); 300 and 800 echo their usual ports 3000 and 8000.
     "dagster_ui": 300,
     "api": 800,
+    # The read-only dashboard (`shop-analytics dashboard`), beside the API.
+    "dashboard": 850,
     # The schema registry; 81 echoes the usual 8081 of a Confluent-compatible registry.
     "schema_registry": 81,
     # Quarkus' management interface (health, metrics): 0.0.0.0:9000 unless told otherwise.
@@ -60,6 +62,7 @@ MAX_KAFKA_CLUSTER_SIZE = 3
 PORT_OVERRIDES = {
     "dagster_ui": "DAGSTER_UI_PORT",
     "api": "API_PORT",
+    "dashboard": "DASHBOARD_PORT",
 }
 
 # The first day of purchases the platform takes (API, stream) and partitions (daily assets).
@@ -112,6 +115,7 @@ class Settings:
     schema_registry_password: str
     dagster_ui_port: int
     api_port: int
+    dashboard_port: int
     history_start: date = DEFAULT_HISTORY_START
 
     def port(self, name: str) -> int:
@@ -243,6 +247,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         schema_registry_password=env.get("SCHEMA_REGISTRY_PASSWORD", ""),
         dagster_ui_port=int(env.get(PORT_OVERRIDES["dagster_ui"]) or port("dagster_ui")),
         api_port=int(env.get(PORT_OVERRIDES["api"]) or port("api")),
+        dashboard_port=int(env.get(PORT_OVERRIDES["dashboard"]) or port("dashboard")),
         history_start=history_start(env.get("SHOP_ANALYTICS_HISTORY_START")),
     )
 
