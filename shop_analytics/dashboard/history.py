@@ -55,13 +55,13 @@ CHARTS: Final[dict[str, Chart]] = {
     ),
     "rfm_segments": Chart(
         "client_rfm",
-        "SELECT toString(as_of) AS as_of, rfm_segment, count() AS clients, "
+        "SELECT toString(as_of) AS snapshot, rfm_segment, count() AS clients, "
         f"sum(revenue) AS revenue FROM client_rfm WHERE {AS_OF} "
-        "GROUP BY as_of, rfm_segment ORDER BY clients DESC",
+        "GROUP BY snapshot, rfm_segment ORDER BY clients DESC",
     ),
     "cohorts": Chart(
         "cohort_retention",
-        "SELECT toString(day) AS as_of, toString(cohort_month) AS cohort_month, months_since, "
+        "SELECT toString(day) AS snapshot, toString(cohort_month) AS cohort_month, months_since, "
         "cohort_clients, retention FROM cohort_retention "
         "WHERE day = (SELECT max(day) FROM cohort_retention WHERE day <= %(last)s) "
         "ORDER BY cohort_month, months_since",

@@ -3,6 +3,7 @@ process, no other service)."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,16 +15,20 @@ from shop_analytics.dashboard.app import create_app
 from shop_analytics.dashboard.history import CHARTS
 from shop_analytics.dashboard.reader import DashboardReader
 from shop_analytics.resources.clickhouse import ClickHouseResource
+from shop_analytics_tests.test_dashboard.marts import fill_marts
 
 WRITE = "dashboard-write-token-0123"
 READ = "dashboard-read-token-4567"
 DATA = ["/", "/live.json", "/history.json", "/history.json?first=2026-01-01&last=2026-01-31"]
 
 
+def _clickhouse(tmp_path: Path) -> ClickHouseResource:
+    return ClickHouseResource(dsn=f"chdb://{tmp_path / 'clickhouse'}")
+
+
 @pytest.fixture
 def app(tmp_path: Path) -> Flask:
-    reader = DashboardReader(ClickHouseResource(dsn=f"chdb://{tmp_path / 'clickhouse'}"))
-    return create_app(reader, Credentials(WRITE, READ))
+    return create_app(DashboardReader(_clickhouse(tmp_path)), Credentials(WRITE, READ))
 
 
 @pytest.mark.parametrize("path", DATA)
@@ -84,3 +89,33 @@ def test_absent_marts_are_named_not_fatal(app: Flask) -> None:
         }
     bad = reader.get("/history.json?first=2026-02-01&last=2026-01-01", headers=auth)
     assert bad.status_code == 400
+
+
+def test_history_reads_every_mart(app: Flask, tmp_path: Path) -> None:
+    fill_marts(_clickhouse(tmp_path), date(2026, 3, 10))
+    auth = {"Authorization": f"Bearer {READ}"}
+    history = app.test_client().get("/history.json", headers=auth).json
+    assert (history["first"], history["last"]) == ("2026-02-08", "2026-03-09")
+    charts = history["charts"]
+    assert [row["revenue"] for row in charts["revenue_per_day"]["rows"]] == [301.5, 201.0, 100.5]
+    assert [(row["category"], row["revenue"]) for row in charts["categories"]["rows"]] == [
+        ("garden", 243.0),
+        ("toys", 180.0),
+    ]
+    assert charts["top_products"]["rows"] == [
+        {"name": "Kite", "category": "toys", "units": 6, "revenue": 180.0},
+        {"name": "Rake", "category": "garden", "units": 3, "revenue": 121.5},
+    ]
+    assert charts["sellers"]["rows"] == [
+        {"seller_name": "Romashka", "orders": 6, "units": 6, "revenue": 603.0}
+    ]
+    assert {row["rfm_segment"]: row["clients"] for row in charts["rfm_segments"]["rows"]} == {
+        "champions": 1,
+        "new": 1,
+    }
+    assert {row["snapshot"] for row in charts["cohorts"]["rows"]} == {"2026-03-09"}
+    assert len(charts["cohorts"]["rows"]) == 3
+    empty = app.test_client().get("/history.json?first=2020-01-01&last=2020-01-31", headers=auth)
+    assert empty.json["charts"]["sellers"] == {
+        "message": "mart seller_performance_daily has no rows for 2020-01-01..2020-01-31"
+    }

@@ -83,7 +83,8 @@ const HISTORY = {
     {type: "bar", name: "revenue", x: rows.map((r) => r.day), y: rows.map((r) => r.revenue)},
     {type: "scatter", mode: "lines+markers", name: "average order", yaxis: "y2",
      x: rows.map((r) => r.day), y: rows.map((r) => r.avg_order_value)},
-  ], {yaxis: {title: {text: "revenue"}}, legend: {orientation: "h", y: -0.2},
+  ], {xaxis: {type: "category"}, yaxis: {title: {text: "revenue"}},
+      legend: {orientation: "h", y: -0.2},
       yaxis2: {title: {text: "average order"}, overlaying: "y", side: "right"}}),
   categories: (rows) => draw("categories", [{
     type: "pie", labels: rows.map((r) => r.category), values: rows.map((r) => r.revenue),
@@ -94,14 +95,14 @@ const HISTORY = {
   sellers: (rows) => bars("sellers", rows, "seller_name", "revenue",
     (r) => `${count.format(r.orders)} orders`),
   rfm_segments: (rows) => {
-    document.getElementById("rfm-as-of").textContent = `as of ${rows[0].as_of}`;
+    document.getElementById("rfm-as-of").textContent = `as of ${rows[0].snapshot}`;
     draw("rfm_segments", [{
       type: "bar", x: rows.map((r) => r.rfm_segment), y: rows.map((r) => r.clients),
       hovertext: rows.map((r) => `revenue ${money.format(r.revenue)}`),
     }], {yaxis: {title: {text: "clients"}}});
   },
   cohorts: (rows) => {
-    document.getElementById("cohorts-as-of").textContent = `as of ${rows[0].as_of}`;
+    document.getElementById("cohorts-as-of").textContent = `as of ${rows[0].snapshot}`;
     const cohorts = [...new Set(rows.map((r) => r.cohort_month))];
     const months = [...new Set(rows.map((r) => r.months_since))].sort((a, b) => a - b);
     const share = cohorts.map((c) => months.map((m) => {
@@ -110,7 +111,7 @@ const HISTORY = {
     }));
     draw("cohorts", [{
       type: "heatmap", x: months, y: cohorts, z: share, zmin: 0, zmax: 1,
-      colorscale: "Blues", hovertemplate: "cohort %{y}, month %{x}: %{z:.0%}<extra></extra>",
+      colorscale: "Blues", reversescale: true, hovertemplate: "cohort %{y}, month %{x}: %{z:.0%}<extra></extra>",
     }], {xaxis: {title: {text: "months since the first purchase"}, dtick: 1},
         yaxis: {type: "category", automargin: true}});
   },
