@@ -26,12 +26,10 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -48,8 +46,14 @@ from shop_analytics.contracts.clickhouse_ddl import clickhouse_purchases_ddl  # 
 from shop_analytics.dashboard.access import COOKIE  # noqa: E402
 from shop_analytics.live import live_figures  # noqa: E402
 from shop_analytics.tables.clickhouse import ensure_tables  # noqa: E402
-from shop_analytics_tests.test_api.conftest import AUTH, READ_TOKEN, TOKEN, api_config  # noqa: E402
+from shop_analytics_tests.test_api.conftest import (  # noqa: E402
+    AUTH,
+    READ_TOKEN,
+    api_config,
+    purchase_body,
+)
 from shop_analytics_tests.test_dashboard.marts import fill_marts  # noqa: E402
+from shop_analytics_tests.test_dashboard.process import now_stamp, start_dashboard, stop  # noqa: E402
 from shop_analytics_tests.test_streaming import helpers as h  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -133,14 +137,7 @@ def first_paint(page: Page, url: str) -> tuple[float, float]:
 
 def posted_to_shown(page: Page, api: Any) -> float:
     shown = int(page.inner_text("#today-orders").replace(",", ""))
-    body = {
-        "purchase_id": str(uuid.uuid4()),
-        "client_id": str(uuid.uuid4()),
-        "product_id": str(uuid.uuid4()),
-        "quantity": 1,
-        "price": 9.99,
-        "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-    }
+    body = purchase_body(quantity=1, price=9.99, timestamp=now_stamp())
     answer = api.test_client().post("/api/purchases", json=body, headers=AUTH)
     assert answer.status_code == 200, answer.json
     started = time.perf_counter()
@@ -153,48 +150,8 @@ def posted_to_shown(page: Page, api: Any) -> float:
     return time.perf_counter() - started
 
 
-def start_dashboard(place: h.StreamPlace, port: int, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, **place.environment(), "API_TOKEN": TOKEN, "API_READ_TOKEN": READ_TOKEN}
-    with open(log, "ab") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "shop_analytics.cli", "dashboard", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5):
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.terminate()
-    raise SystemExit(f"the dashboard did not start: see {log}")
-
-
-def report(name: str, values: list[float], unit: str = "s") -> None:
-    print(
-        f"  {name:<44} median {statistics.median(values):8.3f} {unit}  "
-        f"(range {min(values):.3f}-{max(values):.3f})"
-    )
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--purchases", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--samples", type=int, default=5)
-    args = parser.parse_args()
-    settings = settings_module.export_defaults()
-    work = Path(tempfile.mkdtemp(prefix="bench-dashboard-"))
-    place = h.new_place(settings, work)
-    filled_s = fill_fact(place, args.purchases)
-    print(f"set-up: {args.purchases:,} purchases into the fact in {filled_s:.1f} s")
-    fill_marts(place.resources()["clickhouse"], datetime.now(UTC).date())
-    stream = h.start_stream(place, "--group-id", f"bench-{place.topic}", log=work / "stream.log")
-    dashboard = start_dashboard(place, settings.dashboard_port, work / "dashboard.log")
-    url = f"http://127.0.0.1:{settings.dashboard_port}"
+def measure(place: h.StreamPlace, url: str, args: argparse.Namespace) -> dict[str, list[float]]:
+    """Every figure of every run, printed as each run ends."""
     api = create_app(api_config(), place.resources())
     rows: dict[str, list[float]] = {}
     try:
@@ -229,9 +186,37 @@ def main() -> None:
             browser.close()
     finally:
         api.extensions["shop_analytics_api"].close()
-        for process in (dashboard, stream):
-            process.terminate()
-            process.wait(timeout=120)
+    return rows
+
+
+def report(name: str, values: list[float], unit: str = "s") -> None:
+    print(
+        f"  {name:<44} median {statistics.median(values):8.3f} {unit}  "
+        f"(range {min(values):.3f}-{max(values):.3f})"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--purchases", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--samples", type=int, default=5)
+    args = parser.parse_args()
+    settings = settings_module.export_defaults()
+    work = Path(tempfile.mkdtemp(prefix="bench-dashboard-"))
+    place = h.new_place(settings, work)
+    filled_s = fill_fact(place, args.purchases)
+    print(f"set-up: {args.purchases:,} purchases into the fact in {filled_s:.1f} s")
+    fill_marts(place.resources()["clickhouse"], datetime.now(UTC).date())
+    stream = h.start_stream(place, "--group-id", f"bench-{place.topic}", log=work / "stream.log")
+    try:
+        dashboard = start_dashboard(place, settings.dashboard_port, work / "dashboard.log")
+        try:
+            rows = measure(place, f"http://127.0.0.1:{settings.dashboard_port}", args)
+        finally:
+            stop(dashboard)
+    finally:
+        stop(stream)
         shutil.rmtree(work, ignore_errors=True)
     print(f"{args.runs} runs, {args.purchases:,} purchases in the fact:")
     for name, values in rows.items():

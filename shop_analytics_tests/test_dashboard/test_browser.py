@@ -7,12 +7,7 @@ from the dashboard's own files."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-import urllib.request
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,13 +19,13 @@ import pytest
 
 from api.app import create_app
 from shop_analytics.settings import Settings
-from shop_analytics_tests.test_api.conftest import AUTH, READ_TOKEN, TOKEN, api_config
+from shop_analytics_tests.test_api.conftest import AUTH, READ_TOKEN, api_config, purchase_body
 from shop_analytics_tests.test_dashboard.marts import fill_marts
+from shop_analytics_tests.test_dashboard.process import now_stamp, start_dashboard, stop
 from shop_analytics_tests.test_streaming import helpers as h
 
 CHROMIUM = "/usr/bin/chromium"
-# Generous bounds on waits for a state (a loaded 2-core machine): never a fixed sleep.
-START_S = 180
+# A generous bound on waits for a state (a loaded 2-core machine): never a fixed sleep.
 SHOWN_S = 120
 
 
@@ -38,29 +33,6 @@ SHOWN_S = 120
 class Running:
     place: h.StreamPlace
     url: str
-
-
-def _wait_for_health(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"dashboard exited: {log.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=5) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"dashboard did not answer within {START_S} s: {log.read_text()[-2000:]}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 @pytest.fixture
@@ -71,22 +43,16 @@ def running(stack: Settings, tmp_path: Path) -> Iterator[Running]:
     stream = h.start_stream(
         place, "--group-id", f"dashboard-{place.topic}", log=tmp_path / "stream.log"
     )
-    log = tmp_path / "dashboard.log"
-    env = {**os.environ, **place.environment(), "API_TOKEN": TOKEN, "API_READ_TOKEN": READ_TOKEN}
-    with open(log, "ab") as out:
-        dashboard = subprocess.Popen(
-            [sys.executable, "-m", "shop_analytics.cli", "dashboard"],
-            env={**env, "DASHBOARD_PORT": str(stack.dashboard_port)},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{stack.dashboard_port}"
     try:
-        _wait_for_health(url, dashboard, log)
-        yield Running(place, url)
+        dashboard = start_dashboard(place, stack.dashboard_port, tmp_path / "dashboard.log")
+    except BaseException:
+        stop(stream)
+        raise
+    try:
+        yield Running(place, f"http://127.0.0.1:{stack.dashboard_port}")
     finally:
-        _stop(dashboard)
-        _stop(stream)
+        stop(dashboard)
+        stop(stream)
 
 
 def _clear_of_midnight() -> None:
@@ -138,14 +104,7 @@ def test_dashboard_draws_every_chart_and_shows_a_posted_purchase(
                 assert page.inner_text("#today-orders") == "0"
                 page.screenshot(path=str(tmp_path / "before.png"), full_page=True)
 
-                body = {
-                    "purchase_id": str(uuid.uuid4()),
-                    "client_id": str(uuid.uuid4()),
-                    "product_id": str(uuid.uuid4()),
-                    "quantity": 3,
-                    "price": 12.5,
-                    "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                }
+                body = purchase_body(quantity=3, price=12.5, timestamp=now_stamp())
                 posted = api.test_client().post("/api/purchases", json=body, headers=AUTH)
                 assert posted.status_code == 200, posted.json
                 accepted = time.monotonic()
