@@ -22,6 +22,8 @@ class DashboardServer(BaseApplication):
             "workers": 1,
             "worker_class": "gthread",
             "threads": THREADS,
+            # Requests only read: a stop need not wait gunicorn's default 30 s for them.
+            "graceful_timeout": 5,
             "accesslog": None,
             "errorlog": "-",
         }
