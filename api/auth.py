@@ -25,9 +25,16 @@ WRITE_SCHEME = "writeToken"
 
 
 class Credentials:
-    def __init__(self, write_token: str, read_token: str | None) -> None:
-        self._write = write_token.encode()
+    """The two tokens; either may be unset (the dashboard serves readers only)."""
+
+    def __init__(self, write_token: str | None, read_token: str | None) -> None:
+        self._write = write_token.encode() if write_token else None
         self._read = read_token.encode() if read_token else None
+
+    def may_read(self, given: bytes) -> bool:
+        """Whether ``given`` is either token (both may read)."""
+        is_writer, is_reader = self._match(given)
+        return is_writer or is_reader
 
     def authorize(self) -> None:
         """401 unless the current request carries a token that allows its method.
@@ -36,11 +43,7 @@ class Credentials:
         token."""
         if request.endpoint in PUBLIC_ENDPOINTS:
             return
-        given = _bearer_token()
-        # compare_digest: constant time; both are compared every time so that the answer's
-        # timing does not tell which token came close.
-        is_writer = hmac.compare_digest(given, self._write)
-        is_reader = self._read is not None and hmac.compare_digest(given, self._read)
+        is_writer, is_reader = self._match(bearer_token())
         if is_writer or (is_reader and request.method not in WRITE_METHODS):
             return
         if is_reader:
@@ -54,8 +57,17 @@ class Credentials:
             headers={"WWW-Authenticate": 'Bearer realm="shop-analytics"'},
         )
 
+    def _match(self, given: bytes) -> tuple[bool, bool]:
+        """(is the write token, is the read token)."""
+        # compare_digest: constant time; both are compared every time so that the answer's
+        # timing does not tell which token came close.
+        is_writer = self._write is not None and hmac.compare_digest(given, self._write)
+        is_reader = self._read is not None and hmac.compare_digest(given, self._read)
+        return is_writer, is_reader
 
-def _bearer_token() -> bytes:
+
+def bearer_token() -> bytes:
+    """The token of the request's ``Authorization: Bearer`` header, or b""."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer":
         return b""

@@ -46,6 +46,8 @@ PORT_OFFSETS = {
     # (`shop-analytics api`); 300 and 800 echo their usual ports 3000 and 8000.
     "dagster_ui": 300,
     "api": 800,
+    # The read-only dashboard (`shop-analytics dashboard`), beside the API.
+    "dashboard": 850,
     # The schema registry; 81 echoes the usual 8081 of a Confluent-compatible registry.
     "schema_registry": 81,
     # Quarkus' management interface (health, metrics): 0.0.0.0:9000 unless told otherwise.
@@ -62,6 +64,7 @@ MAX_KAFKA_CLUSTER_SIZE = 3
 PORT_OVERRIDES = {
     "dagster_ui": "DAGSTER_UI_PORT",
     "api": "API_PORT",
+    "dashboard": "DASHBOARD_PORT",
 }
 
 # The first day of purchases the platform takes (API, stream) and partitions (daily assets).
@@ -115,6 +118,7 @@ class Settings:
     purchase_format: str
     dagster_ui_port: int
     api_port: int
+    dashboard_port: int
     history_start: date = DEFAULT_HISTORY_START
 
     def port(self, name: str) -> int:
@@ -264,6 +268,7 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         purchase_format=purchase_format(env.get("KAFKA_PURCHASE_FORMAT")),
         dagster_ui_port=int(env.get(PORT_OVERRIDES["dagster_ui"]) or port("dagster_ui")),
         api_port=int(env.get(PORT_OVERRIDES["api"]) or port("api")),
+        dashboard_port=int(env.get(PORT_OVERRIDES["dashboard"]) or port("dashboard")),
         history_start=history_start(env.get("SHOP_ANALYTICS_HISTORY_START")),
     )
 

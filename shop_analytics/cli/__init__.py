@@ -7,6 +7,7 @@ import click
 from shop_analytics.cli import dagster_commands, pipeline_commands, stack_commands
 from shop_analytics.cli.api_command import api
 from shop_analytics.cli.backfill import backfill
+from shop_analytics.cli.dashboard_command import dashboard
 from shop_analytics.cli.load_command import load
 from shop_analytics.cli.stream_command import stream
 
@@ -22,6 +23,7 @@ for command in [
     *pipeline_commands.COMMANDS,
     stream,
     api,
+    dashboard,
     backfill,
     load,
 ]:

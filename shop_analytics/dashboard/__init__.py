@@ -1,0 +1,1 @@
+"""`shop-analytics dashboard`: live figures and the marts' history in a browser, read-only."""
