@@ -70,7 +70,7 @@ def write_jsonl(folder: Path, data: DemoData) -> dict[str, Path]:
         frame = getattr(data, kind)[fields]
         frame.to_json(paths[kind], orient="records", lines=True, date_format="iso",
                       force_ascii=False)  # fmt: skip
-    purchases = [value for _key, value in purchase_messages(data.purchases)]
+    purchases = [purchase.message for purchase in purchase_messages(data.purchases)]
     paths["purchases"].write_bytes(b"\n".join(purchases) + b"\n")
     return paths
 
