@@ -155,8 +155,8 @@ class SparkResource(LazyPySparkResource):
     log_level: str = Field(
         default="ERROR",
         description="Spark's own log level once the session is up. Its WARN lines repeat for "
-        "deliberate plans (the RFM quintiles rank every client in one window) and would drown "
-        "the run's log.",
+        "harmless conditions (a jar's duplicate classes, a local directory overridden by the "
+        "cluster) and would drown the run's log.",
     )
     spark_config: dict[str, Any] = Field(
         default_factory=dict, description="Extra Spark options; they override the derived ones."
