@@ -6,7 +6,8 @@ The Spark step's time is split into its phases (session start, Delta log reads, 
 through S3A, the client and product computations, the writes) and measured three ways in one
 run: on `local[2]` in a fresh JVM, again in the same JVM (warm: what the first run spent on
 start-up and JIT compilation shows as the difference), and on a two-worker standalone cluster
-(SPARK_CLUSTER_SIZE=2, started on this stack's ports if needed; `--no-cluster` skips it).
+(SPARK_CLUSTER_SIZE=2, started on this stack's ports if needed and left running like the stack,
+until `shop-analytics down`; `--no-cluster` skips it).
 
 Runs on the stack of SHOP_ANALYTICS_HOME / SHOP_ANALYTICS_PORT_BASE (started if needed). The
 purchases are written straight into the raw Delta table and the ClickHouse fact (what the
