@@ -1,6 +1,13 @@
 """The daily batch for one day of 1 M purchases: stage, Spark batch, marts, report; seconds each.
 
-    .venv/bin/python bench/batch.py [--purchases 1000000] [--day 2025-01-15]
+    .venv/bin/python bench/batch.py [--purchases 1000000] [--day 2025-01-15] [--no-cluster]
+
+The Spark step's time is split into its phases (session start, Delta log reads, the stage scan
+through S3A, the client and product computations, the writes) and measured three ways in one
+run: on `local[2]` in a fresh JVM, again in the same JVM (warm: what the first run spent on
+start-up and JIT compilation shows as the difference), and on a two-worker standalone cluster
+(SPARK_CLUSTER_SIZE=2, started on this stack's ports if needed and left running like the stack,
+until `shop-analytics down`; `--no-cluster` skips it).
 
 Runs on the stack of SHOP_ANALYTICS_HOME / SHOP_ANALYTICS_PORT_BASE (started if needed). The
 purchases are written straight into the raw Delta table and the ClickHouse fact (what the
@@ -25,21 +32,33 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 from deltalake import DeltaTable, write_deltalake
+from pyspark.sql import SparkSession
 
 from shop_analytics import settings as settings_module
 from shop_analytics.cli.demo import plain_resources
 from shop_analytics.contracts.clickhouse_ddl import clickhouse_purchases_ddl
 from shop_analytics.definitions import ASSETS_AND_CHECKS
 from shop_analytics.local import stack
+from shop_analytics.local.spark_cluster import SparkClusterService
+from shop_analytics.resources import build_resources
 from shop_analytics.seed import DemoSpec, generate_demo_data
 from shop_analytics.seed.load import merge_products, upsert_rows
 from shop_analytics.streaming.lake_sink import RAW_PURCHASES_TABLE
 
+SPARK_STEP = "Spark batch (client + product metrics)"
+SPARK_ASSETS = ["client_metrics", "client_rfm", "product_stock", "product_metrics"]
+# The phases the Spark step records in its metadata, in order.
+SPARK_PHASES = (
+    "spark_session_s",
+    "delta_log_s",
+    "stage_scan_s",
+    "client_metrics_s",
+    "product_metrics_s",
+    "write_s",
+)
 STEPS = {
     "stage (delta-rs + PostgreSQL join)": ["purchase_records"],
-    "Spark batch (client + product metrics)": [
-        "client_metrics", "client_rfm", "product_stock", "product_metrics",
-    ],
+    SPARK_STEP: SPARK_ASSETS,
     "ClickHouse marts": [
         "sales_daily", "category_revenue_daily", "top_products_daily", "seller_performance_daily",
     ],
@@ -90,6 +109,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--purchases", type=int, default=1_000_000)
     parser.add_argument("--day", default="2025-01-15")
+    parser.add_argument("--no-cluster", action="store_true", help="skip the standalone cluster")
     args = parser.parse_args()
     settings = settings_module.export_defaults()
     stack.up(settings)
@@ -111,20 +131,61 @@ def main() -> None:
     baseline = pandas_baseline(data.purchases, data.products)
     total = 0.0
     for step, selection in STEPS.items():
-        started = time.perf_counter()
-        result = dg.materialize(
-            ASSETS_AND_CHECKS, selection=selection, resources=resources,
-            # A one-day range: the partitioned steps take the day, the "as of" ones their day.
-            tags={ASSET_PARTITION_RANGE_START_TAG: args.day,
-                  ASSET_PARTITION_RANGE_END_TAG: args.day},
-        )  # fmt: skip
-        seconds = time.perf_counter() - started
-        assert result.success, step
+        seconds, split = run_step(resources, selection, args.day)
         total += seconds
         print(f"{step:<42} {seconds:7.1f} s")
+        if step == SPARK_STEP:
+            print_split("local[2], fresh JVM", split)
     print(f"{'daily batch total':<42} {total:7.1f} s  ({args.purchases / total:,.0f} purchases/s)")
     print(f"{'baseline: pandas aggregates in memory':<42} {baseline:7.1f} s  "
           f"(batch = {total / baseline:.0f}x baseline)")  # fmt: skip
+
+    seconds, split = run_step(resources, SPARK_ASSETS, args.day)
+    print(f"{'Spark step again, same JVM (warm)':<42} {seconds:7.1f} s")
+    print_split("local[2], warm JVM", split)
+    if not args.no_cluster:
+        SparkSession.builder.getOrCreate().stop()  # one SparkContext per process
+        seconds, split = run_step(on_cluster(settings, resources), SPARK_ASSETS, args.day)
+        print(f"{'Spark step on 2 standalone workers':<42} {seconds:7.1f} s  "
+              f"({seconds / baseline:.0f}x baseline)")  # fmt: skip
+        print_split("spark://, 2 workers x 1 core", split)
+
+
+def run_step(resources: dict[str, Any], selection: list[str], day: str) -> tuple[float, dict]:
+    """Seconds of one step, and the Spark phases it recorded (empty for other steps)."""
+    started = time.perf_counter()
+    result = dg.materialize(
+        ASSETS_AND_CHECKS, selection=selection, resources=resources,
+        # A one-day range: the partitioned steps take the day, the "as of" ones their day.
+        tags={ASSET_PARTITION_RANGE_START_TAG: day, ASSET_PARTITION_RANGE_END_TAG: day},
+    )  # fmt: skip
+    seconds = time.perf_counter() - started
+    assert result.success, selection
+    spark = next(
+        (
+            event.materialization.metadata
+            for event in result.get_asset_materialization_events()
+            if event.asset_key == dg.AssetKey("client_metrics")
+        ),
+        {},
+    )
+    return seconds, {phase: spark[phase].value for phase in SPARK_PHASES if phase in spark}
+
+
+def print_split(label: str, split: dict[str, float]) -> None:
+    phases = ", ".join(f"{name.removesuffix('_s')} {value:.1f}" for name, value in split.items())
+    print(f"  split ({label}): {phases} s")
+
+
+def on_cluster(settings: settings_module.Settings, resources: dict[str, Any]) -> dict[str, Any]:
+    """The resources with Spark on a two-worker standalone cluster of this stack's ports."""
+    cluster = SparkClusterService(
+        settings_module.load({**settings.as_environment(), "SPARK_CLUSTER_SIZE": "2"})
+    )
+    if not cluster.status().running:
+        cluster.start()
+    environment = {**settings.as_environment(), "SPARK_MASTER": cluster.master_url}
+    return {**resources, "spark": build_resources(environment.__getitem__)["spark"]}
 
 
 if __name__ == "__main__":

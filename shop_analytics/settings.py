@@ -52,12 +52,25 @@ PORT_OFFSETS = {
     "schema_registry": 81,
     # Quarkus' management interface (health, metrics): 0.0.0.0:9000 unless told otherwise.
     "schema_registry_management": 82,
+    # A local Spark standalone cluster (SPARK_CLUSTER_SIZE=2): its master (77 echoes the usual
+    # 7077) and web UI, and each worker's RPC port and web UI.
+    "spark_master": 77,
+    "spark_master_ui": 78,
+    "spark_worker_1": 70,
+    "spark_worker_ui_1": 71,
+    "spark_worker_2": 72,
+    "spark_worker_ui_2": 73,
 }
 DEFAULT_PORT_BASE = 15000
 
 # How many brokers the embedded Kafka runs: 1 (the default, fastest to start) or a cluster of
 # up to 3 whose topics are replicated (see shop_analytics/local/kafka_cluster.py).
 MAX_KAFKA_CLUSTER_SIZE = 3
+
+# How many workers the embedded Spark standalone cluster runs: 0 (the default: Spark runs
+# `local[2]` inside the process that uses it, nothing to start) or up to 2 workers of one core
+# each (see shop_analytics/local/spark_cluster.py).
+MAX_SPARK_CLUSTER_SIZE = 2
 
 # A port of the platform's own servers can be set apart from the base (a fixed port behind a
 # proxy, say); the stack's ports always follow the base so that two stacks never collide.
@@ -112,6 +125,7 @@ class Settings:
     lake_root: str
     clickhouse_dsn: str
     spark_master: str
+    spark_cluster_size: int
     schema_registry_url: str
     schema_registry_username: str
     schema_registry_password: str
@@ -150,6 +164,7 @@ class Settings:
             "LAKE_ROOT": self.lake_root,
             "CLICKHOUSE_DSN": self.clickhouse_dsn,
             "SPARK_MASTER": self.spark_master,
+            "SPARK_CLUSTER_SIZE": str(self.spark_cluster_size),
             "SHOP_ANALYTICS_HISTORY_START": self.history_start.isoformat(),
             "SCHEMA_REGISTRY_URL": self.schema_registry_url,
             "SCHEMA_REGISTRY_USERNAME": self.schema_registry_username,
@@ -230,6 +245,8 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         return base + PORT_OFFSETS[name]
 
     cluster_size = _kafka_cluster_size(env)
+    spark_workers = _spark_cluster_size(env)
+    embedded_spark = f"spark://127.0.0.1:{port('spark_master')}" if spark_workers else "local[2]"
     # Every node of the embedded cluster, so that a client still bootstraps with one node down.
     embedded_brokers = ",".join(
         f"127.0.0.1:{port(kafka_port_name(node))}" for node in range(1, cluster_size + 1)
@@ -258,7 +275,8 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
         # Delta tables live under this URI; a local folder works too (no S3 server needed).
         lake_root=env.get("LAKE_ROOT") or f"s3://{bucket}",
         clickhouse_dsn=env.get("CLICKHOUSE_DSN") or f"chdb://{home / 'clickhouse'}",
-        spark_master=env.get("SPARK_MASTER") or "local[2]",
+        spark_master=env.get("SPARK_MASTER") or embedded_spark,
+        spark_cluster_size=spark_workers,
         # The Confluent-compatible API of the registry (Apicurio serves it under this path).
         schema_registry_url=env.get("SCHEMA_REGISTRY_URL")
         or f"http://127.0.0.1:{port('schema_registry')}/apis/ccompat/v7",
@@ -288,6 +306,22 @@ def _kafka_cluster_size(env: Mapping[str, str]) -> int:
     if not 1 <= size <= MAX_KAFKA_CLUSTER_SIZE:
         raise ValueError(
             f"KAFKA_CLUSTER_SIZE must be 1 to {MAX_KAFKA_CLUSTER_SIZE} brokers, not {raw!r}"
+        )
+    return size
+
+
+def spark_worker_port_names(worker: int) -> tuple[str, str]:
+    """The PORT_OFFSETS keys of embedded Spark worker ``worker`` (1-based): RPC and web UI."""
+    return f"spark_worker_{worker}", f"spark_worker_ui_{worker}"
+
+
+def _spark_cluster_size(env: Mapping[str, str]) -> int:
+    raw = env.get("SPARK_CLUSTER_SIZE") or "0"
+    size = int(raw) if raw.isdigit() else -1
+    if not 0 <= size <= MAX_SPARK_CLUSTER_SIZE:
+        raise ValueError(
+            f"SPARK_CLUSTER_SIZE must be 0 (local[2]) to {MAX_SPARK_CLUSTER_SIZE} workers, "
+            f"not {raw!r}"
         )
     return size
 

@@ -77,3 +77,20 @@ def test_a_kafka_cluster_size_out_of_range_is_refused() -> None:
     for wrong in ("0", "4", "three"):
         with pytest.raises(ValueError, match="KAFKA_CLUSTER_SIZE must be 1 to 3"):
             settings_module.load({"KAFKA_CLUSTER_SIZE": wrong})
+
+
+def test_a_spark_cluster_size_points_the_batch_at_the_local_master() -> None:
+    assert settings_module.load({}).spark_master == "local[2]"
+    cluster = settings_module.load({"SHOP_ANALYTICS_PORT_BASE": "20000", "SPARK_CLUSTER_SIZE": "2"})
+    assert cluster.spark_master == "spark://127.0.0.1:20077"
+    assert cluster.is_embedded("spark")
+    assert cluster.as_environment()["SPARK_CLUSTER_SIZE"] == "2"
+    # A master set by the user wins: nothing is started for it.
+    elsewhere = settings_module.load({"SPARK_CLUSTER_SIZE": "2", "SPARK_MASTER": "spark://h:7077"})
+    assert elsewhere.spark_master == "spark://h:7077" and not elsewhere.is_embedded("spark")
+    for worker in range(1, settings_module.MAX_SPARK_CLUSTER_SIZE + 1):
+        for name in settings_module.spark_worker_port_names(worker):
+            assert name in settings_module.PORT_OFFSETS
+    for wrong in ("3", "-1", "two"):
+        with pytest.raises(ValueError, match="SPARK_CLUSTER_SIZE must be 0"):
+            settings_module.load({"SPARK_CLUSTER_SIZE": wrong})

@@ -36,6 +36,11 @@ class LocalService(ABC):
     def process(self) -> ManagedProcess:
         return ManagedProcess(self.system, self.settings.home / "run")
 
+    def wanted(self) -> bool:
+        """Whether `up` starts this service; an optional one (the Spark cluster) may say no,
+        and `down` still stops it if it runs."""
+        return True
+
     @abstractmethod
     def check_prerequisites(self) -> None:
         """Raise ServiceError with one clear line when something this service needs is missing."""

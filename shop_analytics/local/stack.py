@@ -8,14 +8,15 @@ from collections.abc import Callable
 from shop_analytics.local.service import LocalService, Status
 from shop_analytics.settings import Settings
 
-# Start order; stopped in reverse. ClickHouse (chDB) and Spark run inside the processes that use
-# them, so they have nothing to start here.
+# Start order; stopped in reverse. ClickHouse (chDB) runs inside the processes that use it, and
+# so does Spark unless SPARK_CLUSTER_SIZE asks for a standalone cluster.
 SERVICE_CLASSES = (
     "shop_analytics.local.postgres:PostgresService",
     "shop_analytics.local.s3:S3Service",
     "shop_analytics.local.kafka:KafkaService",
     # After PostgreSQL, which stores its subjects.
     "shop_analytics.local.registry:RegistryService",
+    "shop_analytics.local.spark_cluster:SparkClusterService",
 )
 
 
@@ -26,7 +27,12 @@ def _load(path: str) -> type[LocalService]:
 
 
 def services(settings: Settings) -> list[LocalService]:
-    """The embedded services of ``settings`` (external systems are left to their owners)."""
+    """The embedded services ``settings`` asks for (external systems are left to their owners)."""
+    return [service for service in _embedded(settings) if service.wanted()]
+
+
+def _embedded(settings: Settings) -> list[LocalService]:
+    """Every embedded service, also an optional one ``settings`` does not ask for (to stop it)."""
     found = [_load(path)(settings) for path in SERVICE_CLASSES]
     return [service for service in found if settings.is_embedded(service.system)]
 
@@ -47,13 +53,18 @@ def up(settings: Settings, echo: Callable[[str], None] = print) -> None:
 
 
 def down(settings: Settings, echo: Callable[[str], None] = print) -> None:
-    for service in reversed(services(settings)):
+    for service in reversed(_embedded(settings)):
         stopped = service.stop()
-        echo(f"{service.system}: {'stopped' if stopped else 'was not running'}")
+        if stopped or service.wanted():
+            echo(f"{service.system}: {'stopped' if stopped else 'was not running'}")
 
 
 def status(settings: Settings) -> list[Status]:
-    lines = [service.status() for service in services(settings)]
+    lines = [
+        found
+        for service in _embedded(settings)
+        if (found := service.status()).running or service.wanted()
+    ]
     for system in sorted(settings.external):
         lines.append(Status(system, True, "external"))
     return lines

@@ -52,6 +52,12 @@ def s3a_uri(uri: str) -> str:
     return uri
 
 
+def on_this_machine(master: str) -> bool:
+    """``local[...]``, or a standalone master on loopback (the local cluster of `up`)."""
+    host = urlsplit(master).hostname if master.startswith("spark://") else None
+    return master.startswith("local") or host in ("127.0.0.1", "localhost")
+
+
 def build_spark_config(
     *,
     master: str,
@@ -96,11 +102,14 @@ def build_spark_config(
         "spark.hadoop.fs.s3a.connection.establish.timeout": "15s",
         "spark.hadoop.fs.s3a.connection.timeout": "60s",
     }
-    if master.startswith("local"):
-        # Driver and executors share one JVM: listen on loopback only, not on every interface.
+    if on_this_machine(master):
+        # Driver and executors share one JVM, or the executors run on this machine (a master
+        # on loopback has only local workers): listen on loopback only, not on every interface.
         conf["spark.driver.host"] = "127.0.0.1"
         conf["spark.driver.bindAddress"] = "127.0.0.1"
         conf["spark.driver.extraJavaOptions"] = LOCAL_JVM_OPTIONS
+        if not master.startswith("local"):
+            conf["spark.executor.extraJavaOptions"] = LOCAL_JVM_OPTIONS
     if jars:
         conf["spark.jars"] = ",".join(str(jar) for jar in jars)
     if s3_endpoint_url:
@@ -146,8 +155,8 @@ class SparkResource(LazyPySparkResource):
     log_level: str = Field(
         default="ERROR",
         description="Spark's own log level once the session is up. Its WARN lines repeat for "
-        "deliberate plans (the RFM quintiles rank every client in one window) and would drown "
-        "the run's log.",
+        "harmless conditions (a jar's duplicate classes, a local directory overridden by the "
+        "cluster) and would drown the run's log.",
     )
     spark_config: dict[str, Any] = Field(
         default_factory=dict, description="Extra Spark options; they override the derived ones."
@@ -185,11 +194,11 @@ class SparkResource(LazyPySparkResource):
     @property
     def spark_session(self) -> SparkSession:
         if self._spark_session is None:
-            if self.master.startswith("local"):
+            if on_this_machine(self.master):
                 # PySpark starts Python workers (UDFs) with $PYSPARK_PYTHON or else `python3`
                 # from PATH, which need not be this virtualenv; locally, make it this one.
                 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-                # A local driver serves itself only: bind to loopback rather than guess a NIC.
+                # A local driver serves this machine only: bind to loopback, not guess a NIC.
                 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
             self._spark_session = _start_session(self.resolved_config(self.resolve_jars()))
             self._spark_session.sparkContext.setLogLevel(self.log_level)

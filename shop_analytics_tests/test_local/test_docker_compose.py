@@ -18,7 +18,9 @@ from shop_analytics.local.kafka_cluster import KafkaCluster, replication_for
 COMPOSE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
 PLATFORM_SERVICES = ("dagster-webserver", "dagster-daemon", "stream", "api", "lake-bucket")
 # Only the embedded stack uses these; in compose every system is external.
-LOCAL_ONLY = {"SHOP_ANALYTICS_HOME", "SHOP_ANALYTICS_PORT_BASE", "KAFKA_CLUSTER_SIZE"}
+LOCAL_ONLY = {
+    "SHOP_ANALYTICS_HOME", "SHOP_ANALYTICS_PORT_BASE", "KAFKA_CLUSTER_SIZE", "SPARK_CLUSTER_SIZE",
+}  # fmt: skip
 # The broker settings that decide replication, as compose spells them (KAFKA_ + the property).
 REPLICATION_PROPERTIES = (
     "default.replication.factor",

@@ -92,6 +92,15 @@ def test_config_for_aws_leaves_endpoint_and_credentials_to_defaults(tmp_path: Pa
     assert "spark.driver.host" not in conf
 
 
+def test_config_for_a_cluster_on_loopback_keeps_driver_and_executors_there(tmp_path: Path) -> None:
+    conf = build_spark_config(master="spark://127.0.0.1:25077", home=tmp_path, jars=[tmp_path])
+    # The workers of a master on loopback run on this machine: the driver listens there only.
+    assert conf["spark.driver.host"] == conf["spark.driver.bindAddress"] == "127.0.0.1"
+    assert conf["spark.executor.extraJavaOptions"] == conf["spark.driver.extraJavaOptions"]
+    # The executors get the jars from the driver, as on any cluster.
+    assert conf["spark.jars"] == str(tmp_path)
+
+
 def test_resource_fields_map_to_config(tmp_path: Path) -> None:
     resource = SparkResource(
         home=str(tmp_path), s3_endpoint_url="https://s3.example.com", s3_access_key_id="k"

@@ -4,7 +4,8 @@ Pure functions of DataFrames (stage records, products) and the day they are "as 
 rules are written once and read in one place.
 
 * Client: orders, units, revenue, first and last purchase, recency in days, R/F/M scores 1-5
-  (quintiles over all clients; ties broken by client_id so reruns agree), a segment, and
+  (quintiles over all clients, ranked across partitions rather than in one window;
+  ties broken by client_id so reruns agree), a segment, and
   `lifetime_value`: the client's revenue per day of tenure projected over a year, with tenure
   counted as at least 30 days so that a first-day buyer is not multiplied by 365.
 * Product: units sold and revenue to date, and the stock left after the sales counted since the
@@ -71,16 +72,53 @@ def client_metrics(lines: DataFrame, as_of: date) -> DataFrame:
     tenure = F.greatest(
         F.datediff(as_of_col, F.to_date("first_purchase_at")) + 1, F.lit(MIN_TENURE_DAYS)
     )
-    scored = (
-        per_client.withColumn("recency_days", recency)
-        .withColumn("lifetime_value", F.col("revenue") / tenure * 365)
-        .withColumn("r_score", F.ntile(5).over(Window.orderBy(F.desc("recency_days"), "client_id")))
-        .withColumn("f_score", F.ntile(5).over(Window.orderBy("order_count", "client_id")))
-        .withColumn("m_score", F.ntile(5).over(Window.orderBy("revenue", "client_id")))
+    scored = per_client.withColumn("recency_days", recency).withColumn(
+        "lifetime_value", F.col("revenue") / tenure * 365
     )
+    # Checkpointed (locally): each score below ranks the clients in a job of its own, which would
+    # otherwise aggregate the purchases again.
+    scored = scored.localCheckpoint()
+    total = scored.count()
+    scored = ntile(scored, [F.desc("recency_days"), F.asc("client_id")], "r_score", total)
+    scored = ntile(scored, [F.asc("order_count"), F.asc("client_id")], "f_score", total)
+    scored = ntile(scored, [F.asc("revenue"), F.asc("client_id")], "m_score", total)
     return scored.withColumn(
         "rfm_segment", _segment(F.col("r_score"), F.col("f_score"))
     ).withColumn("as_of", as_of_col)
+
+
+def ntile(
+    frame: DataFrame, order: list[Column], name: str, total: int, tiles: int = 5
+) -> DataFrame:
+    """``frame`` with ``name`` = ``ntile(tiles)`` over ``order`` (a total order), as Spark's
+    window function numbers it, without gathering every row into one partition as a window
+    without PARTITION BY does.
+
+    The rows are range-partitioned by ``order``, so partition k holds a run of the order that
+    comes after partition k-1's; a row's position is the count of rows in the partitions before
+    its own plus its position inside it.
+    """
+    if total == 0:
+        return frame.withColumn(name, F.lit(None).cast("int"))
+    parts = max(1, int(frame.sparkSession.conf.get("spark.sql.shuffle.partitions") or 1))
+    ranged = frame.repartitionByRange(parts, *order).withColumn("_part", F.spark_partition_id())
+    ranged = ranged.localCheckpoint()  # the partition ids are read twice; fix them once
+    sizes: dict[int, int] = dict(ranged.groupBy("_part").count().collect())
+    before, offsets = 0, {}
+    for part in sorted(sizes):
+        offsets[part] = before
+        before += sizes[part]
+    offset = F.create_map(*(F.lit(x) for pair in offsets.items() for x in pair))
+    index = offset[F.col("_part")] + F.row_number().over(
+        Window.partitionBy("_part").orderBy(*order)
+    ) - 1  # fmt: skip
+    # Spark's NTILE: the first `total % tiles` tiles hold one row more than the others.
+    size, remainder = divmod(total, tiles)
+    big = remainder * (size + 1)
+    tile = F.when(index < big, F.floor(index / (size + 1)) + 1).otherwise(
+        F.floor((index - big) / max(size, 1)) + remainder + 1
+    )
+    return ranged.withColumn(name, tile.cast("int")).drop("_part")
 
 
 def product_metrics(
