@@ -93,3 +93,19 @@ def test_api_and_seed_write_wire_format_that_reaches_clickhouse(
             "SELECT toString(purchase_id) FROM purchases FINAL WHERE seller_id IS NOT NULL"
         ).result_rows
     assert {pid for (pid,) in with_seller} == api_ids
+
+
+def test_without_a_schema_id_the_api_answers_503_and_publishes_nothing(
+    stack: Settings, tmp_path: Path
+) -> None:
+    place = h.new_place(stack, tmp_path, partitions=1)
+    # A registry that holds no subject at all: the version's id cannot be found.
+    empty = {"KAFKA_PURCHASE_FORMAT": "wire", "SCHEMA_REGISTRY_URL": f"mock://{uuid.uuid4()}"}
+    app = create_app(api_config(), build_resources({**place.environment(), **empty}.get))
+    try:
+        answer = app.test_client().post("/api/purchases", json=purchase_body(), headers=AUTH)
+    finally:
+        app.extensions["shop_analytics_api"].close()
+    assert answer.status_code == 503
+    assert "Schema Registry" in answer.get_json()["message"]
+    assert h.end_offsets(place.bootstrap, place.topic, 1) == {0: 0}
