@@ -226,3 +226,49 @@ def test_rematerialising_a_day_leaves_marts_and_stock_identical(
     assert materialize_days(pipeline.resources, day, day).success
     assert snapshot() == before
 
+
+CENT = 0.005  # the metadata holds money rounded to the cent
+
+
+def _figures_per_day(pipeline: Pipeline, asset: str) -> dict[str, dict[str, Any]]:
+    return {
+        str(event.partition): {k: v.value for k, v in event.materialization.metadata.items()}
+        for event in pipeline.result.get_asset_materialization_events()
+        if event.asset_key.to_user_string() == asset
+    }
+
+
+def test_each_partition_records_its_own_days_figures(pipeline: Pipeline) -> None:
+    sales = _figures_per_day(pipeline, "sales_daily")
+    assert set(sales) == set(DAYS)  # one materialization per day of the range run
+    rows = _query(
+        pipeline,
+        "SELECT toString(day) AS day, orders, units, revenue, clients, avg_order_value "
+        "FROM sales_daily WHERE day BETWEEN %(first)s AND %(last)s",
+    )
+    for row in rows.itertuples():
+        figures = sales[row.day]
+        assert figures["revenue"] == pytest.approx(row.revenue, abs=CENT)
+        assert figures["avg_order_value"] == pytest.approx(row.avg_order_value, abs=CENT)
+        assert (figures["orders"], figures["units"], figures["clients"]) == (
+            row.orders, row.units, row.clients,
+        )  # fmt: skip
+    assert len({figures["revenue"] for figures in sales.values()}) == len(DAYS)
+    baskets = _figures_per_day(pipeline, "baskets_daily")
+    rows = _query(
+        pipeline,
+        "SELECT toString(day) AS day, baskets, avg_basket_value FROM baskets_daily "
+        "WHERE day BETWEEN %(first)s AND %(last)s",
+    )
+    for row in rows.itertuples():
+        assert baskets[row.day]["baskets"] == row.baskets
+        assert baskets[row.day]["avg_basket_value"] == pytest.approx(row.avg_basket_value, abs=CENT)
+    types = _figures_per_day(pipeline, "customer_type_revenue_daily")
+    new = _query(
+        pipeline,
+        "SELECT toString(day) AS day, revenue FROM customer_type_revenue_daily "
+        "WHERE day BETWEEN %(first)s AND %(last)s AND customer_type = 'new'",
+    )
+    for day, revenue in zip(new["day"], new["revenue"], strict=True):
+        assert types[day]["new_revenue"] == pytest.approx(revenue, abs=CENT)
+    assert all(isinstance(types[day]["new_clients"], int) for day in DAYS)

@@ -21,6 +21,7 @@ from shop_analytics.defs.common import (
     markdown_table,
     partition_days,
 )
+from shop_analytics.defs.marts.figures import FIGURES, as_metadata, day_figures
 from shop_analytics.defs.marts.queries import MARTS, mart_insert
 from shop_analytics.defs.marts.replace import incoming_table, replace_days
 from shop_analytics.defs.marts.stage_checks import STAGE_CHECKS, mart_frames, run_stage_checks
@@ -98,7 +99,7 @@ MART_SPECS = (  # a tuple: the defs loader would take a list of specs for assets
         deps=_MART_DEPS,
     ),
 )
-assert [spec.key.to_user_string() for spec in MART_SPECS] == list(MARTS)
+assert [spec.key.to_user_string() for spec in MART_SPECS] == list(MARTS) == list(FIGURES)
 
 
 @dg.multi_asset(
@@ -139,6 +140,7 @@ def daily_marts(
             replace_days(client, mart, days, mart_insert(mart, incoming_table(mart)))
             context.log.info(f"{mart}: {len(days)} days in {time.perf_counter() - started:.2f} s")
         counts = {mart: _count(client, mart, days) for mart in MARTS}
+        figures = {mart: day_figures(client, mart, days) for mart in MARTS}
         totals = _mart_totals(client, days)
         compared = mart_frames(client, days)
         preview = client.query_df(
@@ -148,6 +150,8 @@ def daily_marts(
             parameters={"first": days[0], "last": days[-1]},
         )
     for mart in MARTS:
+        for day, day_values in figures[mart].items():
+            context.add_asset_metadata(as_metadata(day_values), asset_key=mart, partition_key=day)
         metadata: dict[str, Any] = {"dagster/row_count": counts[mart]}
         if mart == "sales_daily":
             metadata["preview"] = dg.MetadataValue.md(markdown_table(preview))
