@@ -30,6 +30,7 @@ from shop_analytics import settings as settings_module
 from shop_analytics.cli.demo import plain_resources
 from shop_analytics.contracts.clickhouse_ddl import clickhouse_purchases_ddl
 from shop_analytics.definitions import ASSETS_AND_CHECKS
+from shop_analytics.defs.marts.queries import MARTS
 from shop_analytics.local import stack
 from shop_analytics.seed import DemoSpec, generate_demo_data
 from shop_analytics.seed.load import merge_products, upsert_rows
@@ -40,9 +41,7 @@ STEPS = {
     "Spark batch (client + product metrics)": [
         "client_metrics", "client_rfm", "product_stock", "product_metrics",
     ],
-    "ClickHouse marts": [
-        "sales_daily", "category_revenue_daily", "top_products_daily", "seller_performance_daily",
-    ],
+    "ClickHouse marts": list(MARTS),  # one multi-asset: all its marts or none
     "report (plotly HTML)": ["sales_report"],
 }  # fmt: skip
 
