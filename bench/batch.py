@@ -38,6 +38,7 @@ from shop_analytics import settings as settings_module
 from shop_analytics.cli.demo import plain_resources
 from shop_analytics.contracts.clickhouse_ddl import clickhouse_purchases_ddl
 from shop_analytics.definitions import ASSETS_AND_CHECKS
+from shop_analytics.defs.marts.queries import MARTS
 from shop_analytics.local import stack
 from shop_analytics.local.spark_cluster import SparkClusterService
 from shop_analytics.resources import build_resources
@@ -59,9 +60,7 @@ SPARK_PHASES = (
 STEPS = {
     "stage (delta-rs + PostgreSQL join)": ["purchase_records"],
     SPARK_STEP: SPARK_ASSETS,
-    "ClickHouse marts": [
-        "sales_daily", "category_revenue_daily", "top_products_daily", "seller_performance_daily",
-    ],
+    "ClickHouse marts": list(MARTS),  # one multi-asset: all its marts or none
     "report (plotly HTML)": ["sales_report"],
 }  # fmt: skip
 

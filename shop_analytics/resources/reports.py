@@ -7,12 +7,9 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
-PLOTLY_JS = "plotly.min.js"
-
 
 class ReportsFolder(dg.ConfigurableResource):
-    """A folder of HTML reports, with one shared copy of plotly.js so each page stays small
-    and opens without a network connection."""
+    """A folder of HTML reports, each a single self-contained file."""
 
     home: str = Field(description="The platform's home; reports are written to home/reports.")
 
@@ -23,16 +20,8 @@ class ReportsFolder(dg.ConfigurableResource):
     def write(self, name: str, html: str) -> Path:
         folder = self.folder
         folder.mkdir(parents=True, exist_ok=True)
-        script = folder / PLOTLY_JS
-        if not script.exists():
-            # Imported here: the API and the stream build every resource and never draw.
-            from plotly.offline import get_plotlyjs
-
-            tmp = script.with_suffix(".tmp")
-            tmp.write_text(get_plotlyjs())
-            tmp.replace(script)
         path = folder / name
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(html)
+        tmp.write_text(html, encoding="utf-8")
         tmp.replace(path)  # readers never see half a page
         return path

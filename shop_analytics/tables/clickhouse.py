@@ -41,6 +41,26 @@ TABLES: Final[dict[str, str]] = {
         day Date, seller_id Nullable(UUID), seller_name String, orders UInt64, units UInt64,
         revenue Float64, products_sold UInt64
     """,
+    "seller_products_daily": """
+        day Date, seller_id Nullable(UUID), seller_name String, product_id UUID,
+        product_name String, category LowCardinality(String), orders UInt64, units UInt64,
+        revenue Float64, share_of_seller_revenue Float64
+    """,
+    "baskets_daily": """
+        day Date, baskets UInt64, revenue Float64, avg_basket_value Float64,
+        avg_units_per_basket Float64, avg_products_per_basket Float64
+    """,
+    "customer_type_revenue_daily": """
+        day Date, customer_type LowCardinality(String), clients UInt64, orders UInt64,
+        units UInt64, revenue Float64
+    """,
+    "repeat_purchase_daily": """
+        day Date, customers UInt64, repeat_customers UInt64, repeat_purchase_rate Float64
+    """,
+    "cohort_retention": """
+        day Date, cohort_month Date, months_since UInt16, cohort_clients UInt64,
+        active_clients UInt64, retention Float64
+    """,
 }
 DAY_COLUMN: Final = {"client_rfm": "as_of", "product_metrics": "as_of", "seller_names": "as_of"}
 ORDER_BY: Final = {
@@ -50,6 +70,9 @@ ORDER_BY: Final = {
     "category_revenue_daily": "category",
     "top_products_daily": "rank",
     "seller_performance_daily": "seller_name",
+    "seller_products_daily": "seller_name, product_id",
+    "customer_type_revenue_daily": "customer_type",
+    "cohort_retention": "cohort_month, months_since",
 }
 
 

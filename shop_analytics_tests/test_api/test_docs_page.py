@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-CHROMIUM = "/usr/bin/chromium"
+from shop_analytics_tests.browser import CHROMIUM, guarded_page
 
 
 @pytest.fixture
@@ -28,29 +28,12 @@ def served(app: Flask) -> Iterator[str]:
 
 @pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian's chromium is not installed")
 def test_docs_render_offline_without_keeping_the_token(served: str, tmp_path: Path) -> None:
-    playwright = pytest.importorskip("playwright.sync_api")
-    outside: list[str] = []
-
-    def only_local(route: object) -> None:
-        url = route.request.url  # type: ignore[attr-defined]
-        if urlsplit(url).hostname == "127.0.0.1":
-            route.continue_()  # type: ignore[attr-defined]
-        else:
-            outside.append(url)
-            route.abort()  # type: ignore[attr-defined]
-
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            page = browser.new_page()
-            page.route("**/*", only_local)
-            page.goto(f"{served}/api/docs")
-            page.wait_for_selector(".opblock", timeout=30_000)
-            operations = page.locator(".opblock-summary-path").all_inner_texts()
-            kept = page.evaluate("JSON.stringify(window.localStorage)")
-            page.screenshot(path=str(tmp_path / "docs.png"), full_page=True)
-        finally:
-            browser.close()
+    with guarded_page(lambda url: urlsplit(url).hostname == "127.0.0.1") as (page, outside):
+        page.goto(f"{served}/api/docs")
+        page.wait_for_selector(".opblock", timeout=30_000)
+        operations = page.locator(".opblock-summary-path").all_inner_texts()
+        kept = page.evaluate("JSON.stringify(window.localStorage)")
+        page.screenshot(path=str(tmp_path / "docs.png"), full_page=True)
 
     assert outside == []
     assert "/api/purchases" in {text.strip().replace("\u200b", "") for text in operations}

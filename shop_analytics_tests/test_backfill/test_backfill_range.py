@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from shop_analytics.defs.batch.assets import STOCK_CHECK
+from shop_analytics_tests.test_assets import test_whole_graph as whole_graph
 from shop_analytics_tests.test_backfill import expected
 from shop_analytics_tests.test_backfill.conftest import FIRST_DAY, LAST_DAY, SPEC, Backfill
 
@@ -129,3 +130,12 @@ def test_sales_before_the_products_were_loaded_are_counted_and_warned(backfill: 
     stock = backfill.resources["lake"].read("products", columns=["product_id", "available_stock"])
     got = stock.to_pandas().set_index("product_id")["available_stock"]
     assert got.loc[products.index].tolist() == products["available_stock"].tolist()
+
+
+@pytest.mark.parametrize("mart", list(whole_graph.EXPECTED))
+def test_client_and_seller_marts_equal_pandas_over_the_range(backfill: Backfill, mart: str) -> None:
+    # Over a year of sparse days: cohorts of many months, clients returning months later.
+    lines = expected.raw_lines(backfill.resources["lake"], FIRST, LAST)
+    got = whole_graph.mart_rows(lambda sql: _query(backfill, sql), mart)
+    wanted = whole_graph.EXPECTED[mart](lines)
+    whole_graph.assert_same_rows(got, wanted, whole_graph.MART_KEYS[mart])

@@ -1,4 +1,5 @@
-"""The ClickHouse marts analysts query: sales, categories, top products and sellers per day."""
+"""The ClickHouse marts analysts query: sales, categories, top products, sellers and their
+products, baskets, new and returning clients, repeat buyers and monthly cohorts, per day."""
 
 import time
 from collections.abc import Iterator
@@ -20,8 +21,10 @@ from shop_analytics.defs.common import (
     markdown_table,
     partition_days,
 )
+from shop_analytics.defs.marts.figures import FIGURES, as_metadata, day_figures
 from shop_analytics.defs.marts.queries import MARTS, mart_insert
 from shop_analytics.defs.marts.replace import incoming_table, replace_days
+from shop_analytics.defs.marts.stage_checks import STAGE_CHECKS, mart_frames, run_stage_checks
 from shop_analytics.defs.sources.reads import read_sellers
 from shop_analytics.resources import ClickHouseResource, LakeResource, PostgresResource
 from shop_analytics.tables.clickhouse import drop_days, ensure_tables
@@ -33,8 +36,9 @@ _MART_DEPS = ["purchases", "product_metrics", "purchase_records"]
 MART_SPECS = (  # a tuple: the defs loader would take a list of specs for assets of their own
     dg.AssetSpec(
         "sales_daily",
-        description="One row per day: orders, units, revenue, distinct buying clients and "
-        "average order value. Revenue is quantity x price paid, unrounded.",
+        description="One row per day with sales: orders, units, revenue, distinct buying "
+        "clients and average order value (revenue / orders; an order is one purchase message, "
+        "one product). Revenue is quantity x price paid, unrounded.",
         deps=_MART_DEPS,
     ),
     dg.AssetSpec(
@@ -55,8 +59,47 @@ MART_SPECS = (  # a tuple: the defs loader would take a list of specs for assets
         "The seller is the purchase's own, or else the product's.",
         deps=[*_MART_DEPS, "sellers"],
     ),
+    dg.AssetSpec(
+        "seller_products_daily",
+        description="Per day, seller and product sold: product name and category, orders, "
+        "units, revenue and the product's share of the seller's revenue that day (0-1). The "
+        "seller is the purchase's own, or else the product's.",
+        deps=[*_MART_DEPS, "sellers"],
+    ),
+    dg.AssetSpec(
+        "baskets_daily",
+        description="One row per day with sales about baskets, a basket being one client's "
+        "purchases of that UTC day (a purchase message holds one product, so what a client "
+        "buys together shows across the day): baskets, revenue, average basket value, average "
+        "units and average distinct products per basket.",
+        deps=_MART_DEPS,
+    ),
+    dg.AssetSpec(
+        "customer_type_revenue_daily",
+        description="Per day and customer type: 'new' clients (the day is their first "
+        "purchase day ever) and 'returning' ones (they bought on an earlier day), with "
+        "clients, orders, units and revenue.",
+        deps=_MART_DEPS,
+    ),
+    dg.AssetSpec(
+        "repeat_purchase_daily",
+        description="One row per day with sales, cumulative up to and including the day: "
+        "customers (clients who ever bought), repeat customers (bought on two or more "
+        "distinct days) and the repeat-purchase rate (repeat / customers, 0-1).",
+        deps=_MART_DEPS,
+    ),
+    dg.AssetSpec(
+        "cohort_retention",
+        description="Monthly cohort retention as of each day with sales (the day's partition "
+        "is the snapshot of that day, purchases up to its end): per cohort (the month of the "
+        "clients' first purchase; the day's month and the twelve before) and months since it "
+        "(0 = the cohort month), the cohort's clients, those who bought in that month, and "
+        "retention = active / cohort clients (0-1). A month with no buyer of the cohort has "
+        "no row. The newest partition is today's table; older ones show how it stood.",
+        deps=_MART_DEPS,
+    ),
 )
-assert [spec.key.to_user_string() for spec in MART_SPECS] == list(MARTS)
+assert [spec.key.to_user_string() for spec in MART_SPECS] == list(MARTS) == list(FIGURES)
 
 
 @dg.multi_asset(
@@ -71,7 +114,8 @@ assert [spec.key.to_user_string() for spec in MART_SPECS] == list(MARTS)
             asset="sales_daily",
             description="Each day's revenue and units in the marts equal the stage layer's, to "
             "the cent; the category mart adds up to the same totals.",
-        )
+        ),
+        *(check.spec for check in STAGE_CHECKS),
     ],
     partitions_def=DAILY,
     backfill_policy=SINGLE_RUN,
@@ -96,18 +140,24 @@ def daily_marts(
             replace_days(client, mart, days, mart_insert(mart, incoming_table(mart)))
             context.log.info(f"{mart}: {len(days)} days in {time.perf_counter() - started:.2f} s")
         counts = {mart: _count(client, mart, days) for mart in MARTS}
+        figures = {mart: day_figures(client, mart, days) for mart in MARTS}
         totals = _mart_totals(client, days)
+        compared = mart_frames(client, days)
         preview = client.query_df(
-            "SELECT day, orders, units, round(revenue, 2) AS revenue, clients FROM sales_daily "
+            "SELECT day, orders, units, round(revenue, 2) AS revenue, clients, "
+            "round(avg_order_value, 2) AS avg_order_value FROM sales_daily "
             "WHERE day BETWEEN %(first)s AND %(last)s ORDER BY day",
             parameters={"first": days[0], "last": days[-1]},
         )
     for mart in MARTS:
+        for day, day_values in figures[mart].items():
+            context.add_asset_metadata(as_metadata(day_values), asset_key=mart, partition_key=day)
         metadata: dict[str, Any] = {"dagster/row_count": counts[mart]}
         if mart == "sales_daily":
             metadata["preview"] = dg.MetadataValue.md(markdown_table(preview))
         yield dg.MaterializeResult(asset_key=mart, metadata=metadata)
     yield _reconcile(lake, days, totals)
+    yield from run_stage_checks(lake, days, compared)
 
 
 def _replace_seller_names(client: Client, day: str, sellers: pa.Table) -> None:

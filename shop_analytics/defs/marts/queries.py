@@ -1,5 +1,7 @@
 """The SQL of the daily marts: the ClickHouse fact `purchases` of a range of UTC days, grouped
-by day, with product names, categories and sellers from the batch's newest product snapshot.
+by day, with product names, categories and sellers from the batch's newest product snapshot;
+the marts about clients' history (new or returning, repeat buyers, cohorts) also read every
+client's earlier purchase days.
 
 The statements live in `sql/` beside this module. Line amounts are summed as decimals (to 1/100
 of a cent): a float sum depends on the order rows arrive in, and re-running a day must give the
@@ -15,7 +17,9 @@ from typing import Final
 
 UNKNOWN: Final = "unknown"
 MARTS: Final = ("sales_daily", "category_revenue_daily", "top_products_daily",
-                "seller_performance_daily")  # fmt: skip
+                "seller_performance_daily", "seller_products_daily", "baskets_daily",
+                "customer_type_revenue_daily", "repeat_purchase_daily",
+                "cohort_retention")  # fmt: skip
 
 
 @cache

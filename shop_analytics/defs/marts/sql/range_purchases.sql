@@ -17,3 +17,16 @@ range_purchases AS (
         FROM product_metrics GROUP BY product_id
     ) AS d ON p.product_id = d.product_id
 )
+,
+-- Every client's distinct purchase days (UTC, ascending) up to %(last)s, over the whole fact:
+-- whether a client is new, a repeat buyer or in which monthly cohort depends on all earlier days.
+client_days AS (
+    SELECT client_id, arraySort(groupUniqArray(toDate(timestamp, 'UTC'))) AS days
+    FROM purchases FINAL
+    WHERE timestamp < toDateTime64(%(last)s, 3, 'UTC') + INTERVAL 1 DAY
+    GROUP BY client_id
+),
+-- Each seller's newest name copied from PostgreSQL.
+seller_latest_names AS (
+    SELECT seller_id, argMax(name, as_of) AS name FROM seller_names GROUP BY seller_id
+)

@@ -2,6 +2,5 @@ SELECT rp.day AS day, rp.seller_id AS seller_id, coalesce(any(s.name), 'unknown'
        count() AS orders, sum(rp.quantity) AS units, sum(rp.amount) AS revenue,
        uniqExact(rp.product_id) AS products_sold
 FROM range_purchases AS rp
-LEFT JOIN (SELECT seller_id, argMax(name, as_of) AS name FROM seller_names
-           GROUP BY seller_id) AS s ON rp.seller_id = s.seller_id
+LEFT JOIN seller_latest_names AS s ON rp.seller_id = s.seller_id
 GROUP BY rp.day, rp.seller_id
