@@ -6,6 +6,7 @@ the same settings carry the cluster's address and SASL credentials.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
@@ -20,6 +21,10 @@ if TYPE_CHECKING:
 
     from shop_analytics.schema_registry.purchase_serializer import PurchaseSerializer
     from shop_analytics.schema_registry.schema_ids import SchemaVersions
+
+
+# What a partition answers before its first leader is elected (a topic created a moment ago).
+_LEADERLESS = frozenset({KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE})
 
 
 class KafkaUnreachableError(RuntimeError):
@@ -168,5 +173,18 @@ class KafkaClient(ClientModel):
             reason = metadata.error if metadata is not None else KafkaError.UNKNOWN_TOPIC_OR_PART
             raise KafkaException(f"topic {topic!r} is not available: {reason}")
         requests = {TopicPartition(topic, p): OffsetSpec.latest() for p in metadata.partitions}
-        futures = admin.list_offsets(requests, request_timeout=self.request_timeout_s)
-        return {tp.partition: future.result().offset for tp, future in futures.items()}
+        # A topic created a moment ago may not have elected its leaders yet ("not leader for
+        # partition"): a retriable answer, asked again until the request timeout has passed.
+        deadline = time.monotonic() + self.request_timeout_s
+        while True:
+            futures = admin.list_offsets(requests, request_timeout=self.request_timeout_s)
+            try:
+                return {tp.partition: future.result().offset for tp, future in futures.items()}
+            except KafkaException as exc:
+                error = exc.args[0]
+                retriable = isinstance(error, KafkaError) and (
+                    error.retriable() or error.code() in _LEADERLESS
+                )
+                if not retriable or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.2)
