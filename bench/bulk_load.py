@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -29,12 +28,8 @@ from pathlib import Path
 
 import orjson
 
-# `python bench/bulk_load.py` puts bench/ first on the path, where bench/api.py would shadow the
-# `api` package the loader imports.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent]
-
-from shop_analytics import settings as settings_module  # noqa: E402
-from shop_analytics.cli.bulk_loader import load_file, loader_app  # noqa: E402
+from shop_analytics import settings as settings_module
+from shop_analytics.cli.bulk_loader import load_file, loader_app
 
 
 def client_record(number: int) -> dict[str, object]:

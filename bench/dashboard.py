@@ -26,7 +26,6 @@ import argparse
 import os
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 import urllib.request
@@ -34,27 +33,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-# `python bench/dashboard.py` puts bench/ first on the path, where bench/api.py would shadow the
-# `api` package.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent]
+from playwright.sync_api import Page, sync_playwright
 
-from playwright.sync_api import Page, sync_playwright  # noqa: E402
-
-from api.app import create_app  # noqa: E402
-from shop_analytics import settings as settings_module  # noqa: E402
-from shop_analytics.contracts.clickhouse_ddl import clickhouse_purchases_ddl  # noqa: E402
-from shop_analytics.dashboard.access import COOKIE  # noqa: E402
-from shop_analytics.live import live_figures  # noqa: E402
-from shop_analytics.tables.clickhouse import ensure_tables  # noqa: E402
-from shop_analytics_tests.test_api.conftest import (  # noqa: E402
+from api.app import create_app
+from shop_analytics import settings as settings_module
+from shop_analytics.contracts.clickhouse_ddl import clickhouse_purchases_ddl
+from shop_analytics.dashboard.access import COOKIE
+from shop_analytics.live import live_figures
+from shop_analytics.tables.clickhouse import ensure_tables
+from shop_analytics_tests.test_api.conftest import (
     AUTH,
     READ_TOKEN,
     api_config,
     purchase_body,
 )
-from shop_analytics_tests.test_dashboard.marts import fill_marts  # noqa: E402
-from shop_analytics_tests.test_dashboard.process import now_stamp, start_dashboard, stop  # noqa: E402
-from shop_analytics_tests.test_streaming import helpers as h  # noqa: E402
+from shop_analytics_tests.test_dashboard.marts import fill_marts
+from shop_analytics_tests.test_dashboard.process import now_stamp, start_dashboard, stop
+from shop_analytics_tests.test_streaming import helpers as h
 
 CHROMIUM = "/usr/bin/chromium"
 PRODUCTS = 500
