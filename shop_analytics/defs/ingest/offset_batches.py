@@ -61,10 +61,6 @@ class Batch:
     attempt: int = 1
 
     @property
-    def topic(self) -> str:
-        return self.ranges[0].topic
-
-    @property
     def key(self) -> str:
         """``topic:partition:start-end+...``: the run key, and the tag the sensor looks runs up by.
 
@@ -74,10 +70,6 @@ class Batch:
         """
         suffix = f"-retry{self.attempt - 1}" if self.attempt > 1 else ""
         return f"{ranges_key(self.ranges)}{suffix}"
-
-    @property
-    def messages(self) -> int:
-        return sum(r.messages for r in self.ranges)
 
 
 @dataclass
