@@ -25,6 +25,7 @@ from shop_analytics.resources import build_resources
 from shop_analytics.seed import DemoSpec
 from shop_analytics.seed.seeding import seed
 from shop_analytics.settings import Settings
+from shop_analytics.streaming.offset_ranges import OffsetRange
 
 Echo = Callable[[str], None]
 
@@ -32,13 +33,6 @@ Echo = Callable[[str], None]
 def plain_resources(settings: Settings) -> dict[str, Any]:
     """The code location's resources with the environment's values filled in."""
     return build_resources(settings.as_environment().__getitem__)
-
-
-def ingest_config(ranges: list[tuple[str, int, int, int]]) -> dict[str, Any]:
-    offsets = [
-        {"topic": t, "partition": p, "start_offset": s, "end_offset": e} for t, p, s, e in ranges
-    ]
-    return ingest_run_config(offsets)
 
 
 # Step events at INFO and up: the demo prints what each step did, not Dagster's DEBUG event
@@ -58,13 +52,16 @@ def materialize_days(
 
 def ingest_ranges(
     resources: dict[str, Any],
-    ranges: list[tuple[str, int, int, int]],
+    ranges: list[OffsetRange],
     instance: dg.DagsterInstance | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Sources recorded, then the offset ranges ingested (and the fact checked): two runs."""
     run_job(record_sources_job.name, resources, instance, CONSOLE_LOGS)
     return run_job(
-        ingest_purchases_job.name, resources, instance, {**ingest_config(ranges), **CONSOLE_LOGS}
+        ingest_purchases_job.name,
+        resources,
+        instance,
+        {**ingest_run_config(ranges), **CONSOLE_LOGS},
     )
 
 

@@ -88,8 +88,8 @@ def seed(rate: float, **spec_options: Any) -> None:
     def run(s: settings_module.Settings) -> None:
         spec = _demo_spec(**spec_options)
         seeded = seed_demo(plain_resources(s), spec, rate=rate, echo=click.echo)
-        for topic, partition, start, end in seeded.ranges:
-            click.echo(f"  {topic}[{partition}] offsets {start}..{end - 1}")
+        for r in seeded.ranges:
+            click.echo(f"  {r.topic}[{r.partition}] offsets {r.start}..{r.last}")
 
     run_with_settings(run)
 

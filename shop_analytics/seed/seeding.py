@@ -9,6 +9,7 @@ from typing import Any
 from shop_analytics.seed.generate import DemoData, DemoSpec, generate_demo_data
 from shop_analytics.seed.load import merge_products, upsert_rows
 from shop_analytics.seed.stream import send_purchases
+from shop_analytics.streaming.offset_ranges import OffsetRange
 
 Echo = Callable[[str], None]
 
@@ -16,8 +17,8 @@ Echo = Callable[[str], None]
 @dataclass(frozen=True)
 class SeedResult:
     data: DemoData
-    ranges: list[tuple[str, int, int, int]]
-    """(topic, partition, start, end) per partition: exactly the offsets the seed produced to."""
+    ranges: list[OffsetRange]
+    """Per partition: exactly the offsets the seed produced to."""
 
 
 def seed(
@@ -44,6 +45,6 @@ def seed(
     before = kafka.end_offsets(topic)
     sent = send_purchases(kafka, data.purchases, rate=rate, progress=progress)
     after = kafka.end_offsets(topic)
-    ranges = [(topic, p, before.get(p, 0), end) for p, end in sorted(after.items())]
+    ranges = [OffsetRange(topic, p, before.get(p, 0), end) for p, end in sorted(after.items())]
     echo(f"sent {sent} purchases over {spec.first_day}..{spec.last_day} to Kafka topic {topic}")
-    return SeedResult(data, [r for r in ranges if r[2] < r[3]])
+    return SeedResult(data, [r for r in ranges if r.messages > 0])

@@ -2,13 +2,14 @@
 
 Two ways to run the same core (`Ingestor`):
 
-* `ingest_range(kafka, clickhouse, lake, topic, partition, start, end)`: a bounded offset range of
-  one partition, nothing committed (the Dagster sensor path keeps its own cursor);
+* `ingest_range(kafka, clickhouse, lake, OffsetRange(topic, partition, start, end))`: a bounded
+  offset range of one partition, nothing committed (the Dagster sensor path keeps its own cursor);
 * `run_stream(kafka, clickhouse, lake, should_stop=...)`: a consumer-group member that runs until
   stopped (`shop-analytics stream`).
 """
 
 from shop_analytics.streaming.config import IngestConfig
+from shop_analytics.streaming.ingest_totals import IngestTotals
 from shop_analytics.streaming.ingestor import BatchResult, Ingestor
 from shop_analytics.streaming.lake_sink import RAW_PURCHASES_TABLE
 from shop_analytics.streaming.offset_range_ingest import (
@@ -16,6 +17,7 @@ from shop_analytics.streaming.offset_range_ingest import (
     OffsetRangeUnavailable,
     ingest_range,
 )
+from shop_analytics.streaming.offset_ranges import OffsetRange
 from shop_analytics.streaming.stream_loop import DEFAULT_GROUP_ID, run_stream
 
 __all__ = [
@@ -24,7 +26,9 @@ __all__ = [
     "BatchResult",
     "IngestConfig",
     "IngestResult",
+    "IngestTotals",
     "Ingestor",
+    "OffsetRange",
     "OffsetRangeUnavailable",
     "ingest_range",
     "run_stream",

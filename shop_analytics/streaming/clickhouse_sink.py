@@ -17,7 +17,7 @@ from shop_analytics.contracts.clickhouse_ddl import (
     CLICKHOUSE_PURCHASES_TABLE,
     clickhouse_purchases_ddl,
 )
-from shop_analytics.streaming.offset_ranges import OffsetRange
+from shop_analytics.streaming.offset_ranges import OffsetRange, dedup_token
 
 
 class ClickHouseSink:
@@ -31,6 +31,6 @@ class ClickHouseSink:
         if rows.num_rows == 0:
             return 0
         # One insert, not one per partition: fewer parts and round trips per batch.
-        token = "+".join(offset_range.dedup_token for offset_range in ranges)
+        token = dedup_token(ranges)
         self.client.insert_arrow(self.table, rows, settings={"insert_deduplication_token": token})
         return rows.num_rows

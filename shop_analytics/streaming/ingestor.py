@@ -21,6 +21,7 @@ from shop_analytics.schema_registry.schema_ids import SchemaVersions
 from shop_analytics.streaming.clickhouse_sink import ClickHouseSink
 from shop_analytics.streaming.config import IngestConfig
 from shop_analytics.streaming.dead_letters import DeadLetterWriter
+from shop_analytics.streaming.ingest_totals import IngestTotals
 from shop_analytics.streaming.lake_sink import RAW_PURCHASES_TABLE, LakeSink
 from shop_analytics.streaming.offset_ranges import OffsetRange
 from shop_analytics.streaming.purchase_batch import PurchaseBatch, decode_batch
@@ -42,6 +43,10 @@ class BatchResult:
     @property
     def messages(self) -> int:
         return self.rows + self.dead_letters
+
+    @property
+    def totals(self) -> IngestTotals:
+        return IngestTotals(self.messages, self.rows, self.lake_rows, self.dead_letters)
 
 
 class Ingestor:

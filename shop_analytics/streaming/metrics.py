@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from confluent_kafka import Consumer
 
+from shop_analytics.streaming.ingest_totals import IngestTotals
 from shop_analytics.streaming.ingestor import BatchResult
 
 logger = logging.getLogger("shop_analytics.stream")
@@ -34,9 +35,7 @@ def consumer_lag(consumer: Consumer) -> int | None:
 @dataclass
 class StreamMetrics:
     interval_s: float = 10.0
-    messages: int = 0
-    rows: int = 0
-    dead_letters: int = 0
+    totals: IngestTotals = field(default_factory=IngestTotals)
     batches: int = 0
     started: float = field(default_factory=time.monotonic)
     _last_log: float = field(default_factory=time.monotonic)
@@ -44,26 +43,25 @@ class StreamMetrics:
 
     def record(self, result: BatchResult) -> None:
         self.batches += 1
-        self.messages += result.messages
-        self.rows += result.rows
-        self.dead_letters += result.dead_letters
+        self.totals += result.totals
 
     def rate(self) -> float:
         elapsed = time.monotonic() - self.started
-        return self.messages / elapsed if elapsed > 0 else 0.0
+        return self.totals.messages / elapsed if elapsed > 0 else 0.0
 
     def maybe_log(self, consumer: Consumer, force: bool = False) -> None:
         now = time.monotonic()
         if not force and now - self._last_log < self.interval_s:
             return
-        window_rate = (self.rows - self._rows_at_last_log) / max(now - self._last_log, 1e-9)
+        rows = self.totals.rows
+        window_rate = (rows - self._rows_at_last_log) / max(now - self._last_log, 1e-9)
         lag = consumer_lag(consumer)
         logger.info(
             "rows=%d rows/s=%.0f dlq=%d lag=%s batches=%d",
-            self.rows,
+            rows,
             window_rate,
-            self.dead_letters,
+            self.totals.dead_letters,
             "unknown" if lag is None else lag,
             self.batches,
         )
-        self._last_log, self._rows_at_last_log = now, self.rows
+        self._last_log, self._rows_at_last_log = now, rows

@@ -1,4 +1,4 @@
-"""The bounded path: ingest offsets [start, end) of one partition, e.g. from a Dagster run.
+"""The bounded path: ingest one offset range of one partition, e.g. from a Dagster run.
 
 The partition is assigned, not subscribed: no consumer group, nothing committed. The caller
 (a sensor's cursor) owns the offsets, and the sinks make a re-run of the same range harmless.
@@ -7,7 +7,7 @@ The partition is assigned, not subscribed: no consumer group, nothing committed.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
@@ -17,7 +17,9 @@ from shop_analytics.resources.kafka import KafkaResource
 from shop_analytics.resources.lake import LakeResource
 from shop_analytics.streaming.config import IngestConfig
 from shop_analytics.streaming.dead_letters import DeadLetterWriter
+from shop_analytics.streaming.ingest_totals import IngestTotals
 from shop_analytics.streaming.ingestor import Ingestor
+from shop_analytics.streaming.offset_ranges import OffsetRange
 
 RANGE_CONSUMER_GROUP = "shop-analytics-range"
 
@@ -28,52 +30,49 @@ class OffsetRangeUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class IngestResult:
-    topic: str
-    partition: int
-    start_offset: int
-    end_offset: int
-    messages: int
-    rows: int
-    lake_rows: int
-    dead_letters: int
+    offsets: OffsetRange
+    totals: IngestTotals
     seconds: float
     lag: int
-    """Messages left in the partition after ``end_offset`` when the range was done."""
+    """Messages left in the partition after the range's end when the range was done."""
 
     @property
     def rows_per_s(self) -> float:
-        return self.messages / self.seconds if self.seconds > 0 else 0.0
+        return self.totals.messages / self.seconds if self.seconds > 0 else 0.0
 
     def metadata(self) -> dict[str, Any]:
-        """Plain values for `dg.MaterializeResult(metadata=...)` / run metadata."""
-        return {**asdict(self), "rows_per_s": round(self.rows_per_s, 1)}
+        """Plain values for logs and run metadata."""
+        return {
+            "offset_range": self.offsets.key,
+            **self.totals.as_dict(),
+            "seconds": self.seconds,
+            "lag": self.lag,
+            "rows_per_s": round(self.rows_per_s, 1),
+        }
 
 
 def ingest_range(
     kafka: KafkaResource,
     clickhouse: ClickHouseResource,
     lake: LakeResource,
-    topic: str,
-    partition: int,
-    start_offset: int,
-    end_offset: int,
+    offsets: OffsetRange,
     config: IngestConfig | None = None,
     idle_timeout_s: float = 30.0,
 ) -> IngestResult:
-    """Ingest offsets ``start_offset`` (included) to ``end_offset`` (excluded) of a partition.
+    """Ingest the messages of ``offsets``.
 
     Offsets without a message (transaction markers, compaction) are skipped; the range is done
-    when the partition has nothing at or after ``end_offset - 1`` left to give.
+    when the partition has nothing at or after its last offset left to give.
     """
     config = config or IngestConfig()
     started = time.monotonic()
-    totals = {"messages": 0, "rows": 0, "lake_rows": 0, "dead_letters": 0}
-    high = end_offset
-    if end_offset > start_offset:
+    totals = IngestTotals()
+    high = offsets.end
+    if offsets.messages > 0:
         consumer = kafka.consumer(RANGE_CONSUMER_GROUP, **{"enable.partition.eof": True})
         producer = kafka.producer(**{"linger.ms": 5})
         try:
-            consumer.assign([TopicPartition(topic, partition, start_offset)])
+            consumer.assign([TopicPartition(offsets.topic, offsets.partition, offsets.start)])
             with clickhouse.session() as client:
                 ingestor = Ingestor(
                     client,
@@ -83,46 +82,37 @@ def ingest_range(
                     schema_versions=kafka.schema_versions(),
                 )
                 try:
-                    _read_range(
-                        consumer, ingestor, start_offset, end_offset, idle_timeout_s, totals
-                    )
+                    totals = _read_range(consumer, ingestor, offsets, idle_timeout_s)
                 finally:
                     ingestor.close()
             high = consumer.get_watermark_offsets(
-                TopicPartition(topic, partition), timeout=kafka.request_timeout_s
+                TopicPartition(offsets.topic, offsets.partition), timeout=kafka.request_timeout_s
             )[1]
         finally:
             consumer.close()
     return IngestResult(
-        topic=topic,
-        partition=partition,
-        start_offset=start_offset,
-        end_offset=end_offset,
-        seconds=time.monotonic() - started,
-        lag=max(high - end_offset, 0),
-        **totals,
+        offsets, totals, seconds=time.monotonic() - started, lag=max(high - offsets.end, 0)
     )
 
 
 def _read_range(
     consumer: Consumer,
     ingestor: Ingestor,
-    start_offset: int,
-    end_offset: int,
+    offsets: OffsetRange,
     idle_timeout_s: float,
-    totals: dict[str, int],
-) -> None:
+) -> IngestTotals:
     config = ingestor.config
-    position = start_offset
+    totals = IngestTotals()
+    position = offsets.start
     last_progress = time.monotonic()
-    while position < end_offset:
+    while position < offsets.end:
         batch: list[Message] = []
         reached_end = False
         for message in consumer.consume(config.max_batch_messages, config.max_batch_wait_s):
             error = message.error()
             if error is None:
                 offset = message.offset() or 0
-                if offset < end_offset:
+                if offset < offsets.end:
                     batch.append(message)
                 position = offset + 1
             elif error.code() == KafkaError._PARTITION_EOF:
@@ -131,14 +121,12 @@ def _read_range(
                 raise OffsetRangeUnavailable(f"reading {message.topic()}: {error.str()}")
         if batch:
             result = ingestor.write_with_retries(batch)
-            totals["messages"] += result.messages
-            totals["rows"] += result.rows
-            totals["lake_rows"] += result.lake_rows
-            totals["dead_letters"] += result.dead_letters
+            totals += result.totals
             last_progress = time.monotonic()
         if reached_end:
-            return  # the partition holds nothing more below end_offset
+            return totals  # the partition holds nothing more below the range's end
         if time.monotonic() - last_progress > idle_timeout_s:
             raise OffsetRangeUnavailable(
                 f"no message of the range arrived for {idle_timeout_s:g} s (at offset {position})"
             )
+    return totals

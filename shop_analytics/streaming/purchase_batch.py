@@ -220,7 +220,7 @@ def _ranges(topic: str, partitions: pa.Array, offsets: pa.Array) -> list[OffsetR
         .sort_by("p")
         .to_pylist()
     )
-    return [OffsetRange(topic, b["p"], b["o_min"], b["o_max"]) for b in bounds]
+    return [OffsetRange(topic, b["p"], b["o_min"], b["o_max"] + 1) for b in bounds]
 
 
 def _fast_rows(

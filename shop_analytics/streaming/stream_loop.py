@@ -109,7 +109,7 @@ def run_stream(
             metrics.maybe_log(consumer, force=True)
             logger.info(
                 "stopped after %d messages; ClickHouse handed to other processes %d times (%.1f s)",
-                metrics.messages,
+                metrics.totals.messages,
                 session.hand_overs,
                 session.seconds_handed_over,
             )

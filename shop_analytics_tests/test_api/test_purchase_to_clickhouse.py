@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 
 from shop_analytics.resources import ClickHouseResource, KafkaResource, LakeResource
-from shop_analytics.streaming.offset_range_ingest import ingest_range
+from shop_analytics.streaming import OffsetRange, ingest_range
 from shop_analytics_tests.test_api.conftest import AUTH, ApiPlace, purchase_body
 
 
@@ -21,7 +21,9 @@ def test_posted_purchase_lands_in_clickhouse(client: FlaskClient, place: ApiPlac
 
     after = kafka.end_offsets(place.topic)
     for partition, end in after.items():
-        ingest_range(kafka, clickhouse, lake, place.topic, partition, before[partition], end)
+        ingest_range(
+            kafka, clickhouse, lake, OffsetRange(place.topic, partition, before[partition], end)
+        )
 
     ids = [body["purchase_id"] for body in bodies]
     with clickhouse.session() as ch:

@@ -27,6 +27,7 @@ from shop_analytics.cli.demo import ingest_ranges
 from shop_analytics.seed import DemoData, DemoSpec, generate_demo_data
 from shop_analytics.seed.stream import purchase_messages
 from shop_analytics.settings import Settings
+from shop_analytics.streaming.offset_ranges import OffsetRange
 from shop_analytics_tests.test_streaming.helpers import new_place
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -114,8 +115,9 @@ def backfill(stack: Settings, tmp_path_factory: pytest.TempPathFactory) -> Itera
     # Every offset of the package's own topic: exactly the purchases just loaded.
     kafka = resources["kafka"]
     ends = kafka.end_offsets(kafka.purchases_topic)
-    ranges = [(kafka.purchases_topic, partition, 0, end) for partition, end in ends.items() if end]
-    assert sum(end for *_, end in ranges) == len(data.purchases)
+    topic = kafka.purchases_topic
+    ranges = [OffsetRange(topic, partition, 0, end) for partition, end in ends.items() if end]
+    assert sum(r.messages for r in ranges) == len(data.purchases)
     assert ingest_ranges(resources, ranges).success
     started = time.perf_counter()
     command = run_cli(

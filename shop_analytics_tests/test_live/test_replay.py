@@ -12,7 +12,7 @@ from typing import Any
 
 from shop_analytics.live import live_figures
 from shop_analytics.settings import Settings
-from shop_analytics.streaming import ingest_range
+from shop_analytics.streaming import OffsetRange, ingest_range
 from shop_analytics_tests.test_streaming import helpers as h
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -51,14 +51,14 @@ def test_a_replay_of_the_same_offsets_leaves_the_live_figures_unchanged(
     end = h.end_offsets(place.bootstrap, place.topic, 1)[0]
     r = place.resources()
 
-    ingest_range(r["kafka"], r["clickhouse"], r["lake"], place.topic, 0, 0, end)
+    ingest_range(r["kafka"], r["clickhouse"], r["lake"], OffsetRange(place.topic, 0, 0, end))
     with r["clickhouse"].session() as client:
         first = live_figures(client, NOW)
     # The replay after a kill -9: the same offsets in other batches, so other deduplication
     # tokens, and every row is inserted again.
     middle = end // 3
-    ingest_range(r["kafka"], r["clickhouse"], r["lake"], place.topic, 0, 0, middle)
-    ingest_range(r["kafka"], r["clickhouse"], r["lake"], place.topic, 0, middle, end)
+    ingest_range(r["kafka"], r["clickhouse"], r["lake"], OffsetRange(place.topic, 0, 0, middle))
+    ingest_range(r["kafka"], r["clickhouse"], r["lake"], OffsetRange(place.topic, 0, middle, end))
     with r["clickhouse"].session() as client:
         rows, unique = client.query(
             "SELECT count(), uniqExact(purchase_id) FROM purchases"

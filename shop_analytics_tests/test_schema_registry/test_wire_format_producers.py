@@ -18,7 +18,7 @@ from shop_analytics.resources import build_resources
 from shop_analytics.schema_registry.subjects import provision_subjects
 from shop_analytics.seed.stream import send_purchases
 from shop_analytics.settings import Settings
-from shop_analytics.streaming import ingest_range
+from shop_analytics.streaming import OffsetRange, ingest_range
 from shop_analytics_tests.test_api.conftest import AUTH, api_config, purchase_body
 from shop_analytics_tests.test_contracts.cases import SELLER_ID
 from shop_analytics_tests.test_streaming import checks
@@ -83,10 +83,10 @@ def test_api_and_seed_write_wire_format_that_reaches_clickhouse(
     ends = h.end_offsets(place.bootstrap, place.topic)
     r = place.resources()  # the ingestor's own settings: it reads either format
     results = [
-        ingest_range(r["kafka"], r["clickhouse"], r["lake"], place.topic, p, 0, end)
+        ingest_range(r["kafka"], r["clickhouse"], r["lake"], OffsetRange(place.topic, p, 0, end))
         for p, end in ends.items()
     ]
-    assert sum(result.dead_letters for result in results) == 0
+    assert sum(result.totals.dead_letters for result in results) == 0
     checks.assert_exactly_once(place, seeded_ids | api_ids)
     with r["clickhouse"].session() as ch:
         with_seller = ch.query(

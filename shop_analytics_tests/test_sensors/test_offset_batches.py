@@ -12,8 +12,7 @@ import pytest
 from shop_analytics.defs.ingest.offset_batches import (
     Batch,
     IngestCursor,
-    OffsetSpan,
-    merge_spans,
+    merge_ranges,
     plan_tick,
 )
 from shop_analytics.defs.ingest.sensor import (
@@ -23,9 +22,14 @@ from shop_analytics.defs.ingest.sensor import (
     purchases_kafka_sensor,
     sensor_result,
 )
+from shop_analytics.streaming.offset_ranges import OffsetRange
 
 TOPIC = "purchases"
 Status = dg.DagsterRunStatus
+
+
+def offsets(partition: int, start: int, end: int) -> OffsetRange:
+    return OffsetRange(TOPIC, partition, start, end)
 
 
 @dataclass
@@ -160,8 +164,8 @@ def test_a_batch_whose_run_is_gone_is_requested_again(instance: dg.DagsterInstan
 
 
 def test_a_failed_run_waits_while_the_cap_is_reached() -> None:
-    running = [Batch(TOPIC, (OffsetSpan(0, i * 10, i * 10 + 10),)) for i in (1, 2)]
-    failed = Batch(TOPIC, (OffsetSpan(0, 0, 10),))
+    running = [Batch((offsets(0, i * 10, i * 10 + 10),)) for i in (1, 2)]
+    failed = Batch((offsets(0, 0, 10),))
     cursor = IngestCursor(TOPIC, {0: 30}, [failed, *running])
     status = {failed.key: Status.FAILURE} | {b.key: Status.STARTED for b in running}
     held = plan_tick(cursor, TOPIC, {0: 40}, status, lambda p: 0)
@@ -172,36 +176,34 @@ def test_a_failed_run_waits_while_the_cap_is_reached() -> None:
     status[running[0].key] = Status.SUCCESS
     freed = plan_tick(held.cursor, TOPIC, {0: 40}, status, lambda p: 0)
     assert freed.batch is not None
-    assert freed.batch.spans == (OffsetSpan(0, 0, 10), OffsetSpan(0, 30, 40))
+    assert freed.batch.ranges == (offsets(0, 0, 10), offsets(0, 30, 40))
     assert freed.batch.attempt == 2
 
 
 def test_a_backlog_is_handed_out_in_bounded_runs() -> None:
     tick_1 = plan_tick(IngestCursor(), TOPIC, {0: 250}, {}, lambda p: 0, max_range=100)
-    assert tick_1.batch is not None and tick_1.batch.spans == (OffsetSpan(0, 0, 100),)
+    assert tick_1.batch is not None and tick_1.batch.ranges == (offsets(0, 0, 100),)
     status = {tick_1.batch.key: Status.SUCCESS}
     tick_2 = plan_tick(tick_1.cursor, TOPIC, {0: 250}, status, lambda p: 0, max_range=100)
-    assert tick_2.batch is not None and tick_2.batch.spans == (OffsetSpan(0, 100, 200),)
+    assert tick_2.batch is not None and tick_2.batch.ranges == (offsets(0, 100, 200),)
 
 
 def test_another_topic_starts_a_new_cursor() -> None:
-    old = IngestCursor("old-topic", {0: 500}, [Batch("old-topic", (OffsetSpan(0, 400, 500),))])
+    old = IngestCursor("old-topic", {0: 500}, [Batch((OffsetRange("old-topic", 0, 400, 500),))])
     result = plan_tick(old, TOPIC, {0: 8}, {}, lambda p: 3)
-    assert result.batch is not None and result.batch.spans == (OffsetSpan(0, 3, 8),)
+    assert result.batch is not None and result.batch.ranges == (offsets(0, 3, 8),)
     assert result.cursor.topic == TOPIC
 
 
 def test_cursor_round_trip() -> None:
-    cursor = IngestCursor(
-        TOPIC, {0: 5, 2: 9}, [Batch(TOPIC, (OffsetSpan(0, 1, 5), OffsetSpan(2, 3, 9)), 3)]
-    )
+    cursor = IngestCursor(TOPIC, {0: 5, 2: 9}, [Batch((offsets(0, 1, 5), offsets(2, 3, 9)), 3)])
     assert IngestCursor.parse(cursor.dump()) == cursor
     assert IngestCursor.parse(None) == IngestCursor()
 
 
-def test_spans_merge_per_partition_when_they_touch() -> None:
-    spans = [OffsetSpan(1, 5, 8), OffsetSpan(0, 4, 6), OffsetSpan(0, 0, 4), OffsetSpan(1, 9, 10)]
-    assert merge_spans(spans) == (OffsetSpan(0, 0, 6), OffsetSpan(1, 5, 8), OffsetSpan(1, 9, 10))
+def test_ranges_merge_per_partition_when_they_touch() -> None:
+    given = [offsets(1, 5, 8), offsets(0, 4, 6), offsets(0, 0, 4), offsets(1, 9, 10)]
+    assert merge_ranges(given) == (offsets(0, 0, 6), offsets(1, 5, 8), offsets(1, 9, 10))
 
 
 def test_the_sensor_ticks_at_live_latency_for_the_ingestion_job() -> None:

@@ -163,4 +163,4 @@ def test_messages_the_contract_cannot_judge_become_dead_letters() -> None:
     assert "empty message" in reasons[3]
     assert "schema id 7" in reasons[4]
     assert reasons[5].startswith("$")
-    assert [(r.first, r.last) for r in batch.ranges] == [(0, 5)]
+    assert [(r.start, r.end) for r in batch.ranges] == [(0, 6)]

@@ -9,7 +9,7 @@ import pyarrow as pa
 
 from shop_analytics.contracts import SCHEMA_VERSION_HEADER
 from shop_analytics.settings import Settings
-from shop_analytics.streaming import RAW_PURCHASES_TABLE, ingest_range
+from shop_analytics.streaming import RAW_PURCHASES_TABLE, OffsetRange, ingest_range
 from shop_analytics.streaming.dead_letters import (
     REASON_HEADER,
     SOURCE_OFFSET_HEADER,
@@ -43,12 +43,20 @@ def test_mixed_input_lands_exactly_once_and_bad_messages_reach_the_dlq(
     end = h.end_offsets(place.bootstrap, place.topic, 1)[0]
     r = place.resources()
 
-    first = ingest_range(r["kafka"], r["clickhouse"], r["lake"], place.topic, 0, 0, end)
-    again = ingest_range(r["kafka"], r["clickhouse"], r["lake"], place.topic, 0, 0, end)
+    first = ingest_range(
+        r["kafka"], r["clickhouse"], r["lake"], OffsetRange(place.topic, 0, 0, end)
+    )
+    again = ingest_range(
+        r["kafka"], r["clickhouse"], r["lake"], OffsetRange(place.topic, 0, 0, end)
+    )
 
     wanted = {p["purchase_id"] for p in good + v2}
-    assert (first.rows, first.dead_letters, first.messages) == (len(wanted), len(bad), end)
-    assert again.lake_rows == 0, "a re-run must not append to the lake again"
+    assert (first.totals.rows, first.totals.dead_letters, first.totals.messages) == (
+        len(wanted),
+        len(bad),
+        end,
+    )
+    assert again.totals.lake_rows == 0, "a re-run must not append to the lake again"
     with r["clickhouse"].session() as client:
         rows = client.query("SELECT toString(purchase_id), seller_id FROM purchases").result_rows
     # No FINAL: the dedup token alone kept the re-run out.
@@ -84,7 +92,7 @@ def test_the_duplicate_check_catches_a_batch_written_twice_without_dedup(
     place = h.new_place(stack, tmp_path, partitions=1)
     h.produce(place.bootstrap, place.topic, h.purchases(500))
     r = place.resources()
-    ingest_range(r["kafka"], r["clickhouse"], r["lake"], place.topic, 0, 0, 500)
+    ingest_range(r["kafka"], r["clickhouse"], r["lake"], OffsetRange(place.topic, 0, 0, 500))
     with r["clickhouse"].session() as client:
         batch = client.query_arrow("SELECT * EXCEPT _ingested_at FROM purchases")
         client.insert_arrow("purchases", batch, settings={"insert_deduplicate": 0})

@@ -27,7 +27,7 @@ def rows(partition: int, first: int, last: int) -> tuple[pa.Table, OffsetRange]:
             "_offset": pa.array(offsets, pa.int64()),
         }
     )
-    return table, OffsetRange(TOPIC, partition, first, last)
+    return table, OffsetRange(TOPIC, partition, first, last + 1)
 
 
 def write(sink: LakeSink, *parts: tuple[pa.Table, OffsetRange]) -> int:

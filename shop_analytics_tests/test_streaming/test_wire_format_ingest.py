@@ -12,7 +12,7 @@ from shop_analytics.contracts.registry_schemas import registry_subjects
 from shop_analytics.schema_registry.client import registry_client
 from shop_analytics.schema_registry.subjects import provision_subjects
 from shop_analytics.settings import Settings
-from shop_analytics.streaming import ingest_range
+from shop_analytics.streaming import OffsetRange, ingest_range
 from shop_analytics_tests.test_contracts.cases import SELLER_ID
 from shop_analytics_tests.test_streaming import checks
 from shop_analytics_tests.test_streaming import helpers as h
@@ -42,10 +42,12 @@ def test_wire_format_messages_reach_clickhouse_and_an_unknown_id_the_dlq(
     end = h.end_offsets(place.bootstrap, place.topic, 1)[0]
     r = place.resources()
 
-    result = ingest_range(r["kafka"], r["clickhouse"], r["lake"], place.topic, 0, 0, end)
+    result = ingest_range(
+        r["kafka"], r["clickhouse"], r["lake"], OffsetRange(place.topic, 0, 0, end)
+    )
 
     wanted = {p["purchase_id"] for p in plain + wire_v1 + wire_v2}
-    assert (result.rows, result.dead_letters) == (len(wanted), 1)
+    assert (result.totals.rows, result.totals.dead_letters) == (len(wanted), 1)
     checks.assert_exactly_once(place, wanted)
     with r["clickhouse"].session() as client_ch:
         sellers = client_ch.query(

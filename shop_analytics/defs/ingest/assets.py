@@ -6,7 +6,7 @@ the streaming ingestor writes both tables idempotently, so a range ingested twic
 nothing. Without ranges, a run catches up: from what the lake holds to the end of each partition.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import dagster as dg
@@ -14,23 +14,37 @@ from pydantic import Field
 
 from shop_analytics.defs.common import CLICKHOUSE_POOL, DATA_OWNERS
 from shop_analytics.resources import ClickHouseResource, KafkaResource, LakeResource
-from shop_analytics.streaming import ingest_range
+from shop_analytics.streaming import IngestTotals, OffsetRange, ingest_range
 from shop_analytics.streaming.lake_sink import LakeSink
 
 INGEST_OP = "purchases_ingest"
 
 
 class OffsetRangeConfig(dg.Config):
-    """Offsets ``start_offset`` (included) to ``end_offset`` (excluded) of one partition."""
+    """An `OffsetRange` in run config: offsets ``[start_offset, end_offset)`` of a partition.
+
+    Run config is checked against a `dg.Config` (pydantic) schema, which a plain dataclass
+    cannot be; this is only that schema. Its field names are those of run configs already
+    stored with past runs (re-executing one must still work), and it converts to and from
+    `OffsetRange` here only.
+    """
 
     topic: str
     partition: int
     start_offset: int
     end_offset: int
 
-    @property
-    def key(self) -> str:
-        return f"{self.topic}-{self.partition}-{self.start_offset}-{self.end_offset}"
+    @classmethod
+    def of(cls, offsets: OffsetRange) -> "OffsetRangeConfig":
+        return cls(
+            topic=offsets.topic,
+            partition=offsets.partition,
+            start_offset=offsets.start,
+            end_offset=offsets.end,
+        )
+
+    def offsets(self) -> OffsetRange:
+        return OffsetRange(self.topic, self.partition, self.start_offset, self.end_offset)
 
 
 class PurchasesIngestConfig(dg.Config):
@@ -40,9 +54,10 @@ class PurchasesIngestConfig(dg.Config):
     )
 
 
-def ingest_run_config(ranges: list[dict[str, Any]]) -> dict[str, Any]:
-    """Run config of the ingestion for these ranges (topic, partition, start/end offset)."""
-    return {"ops": {INGEST_OP: {"config": {"ranges": ranges}}}}
+def ingest_run_config(ranges: Iterable[OffsetRange]) -> dict[str, Any]:
+    """Run config of the ingestion of ``ranges`` (the sensor's runs, the demo's, the tests')."""
+    config = PurchasesIngestConfig(ranges=[OffsetRangeConfig.of(r) for r in ranges])
+    return {"ops": {INGEST_OP: {"config": config.model_dump()}}}
 
 
 @dg.multi_asset(
@@ -79,24 +94,20 @@ def purchases_ingest(
     lake: LakeResource,
 ) -> Iterator[dg.MaterializeResult]:
     """Ingests the configured Kafka offset ranges into the lake and ClickHouse."""
-    ranges = config.ranges or catch_up_ranges(kafka, lake)
-    totals = {"messages": 0, "rows": 0, "lake_rows": 0, "dead_letters": 0}
+    ranges = [r.offsets() for r in config.ranges] or catch_up_ranges(kafka, lake)
+    totals = IngestTotals()
     for offsets in ranges:
-        result = ingest_range(
-            kafka, clickhouse, lake, offsets.topic, offsets.partition,
-            offsets.start_offset, offsets.end_offset,
-        )  # fmt: skip
+        result = ingest_range(kafka, clickhouse, lake, offsets)
         context.log.info(f"ingested {offsets.key}: {result.metadata()}")
-        for name in totals:
-            totals[name] += getattr(result, name)
+        totals += result.totals
     keys = dg.MetadataValue.json([offsets.key for offsets in ranges])
     written: dict[str, dict[str, Any]] = {
-        "raw_purchases": {"offset_ranges": keys, "rows_appended": totals["lake_rows"]},
+        "raw_purchases": {"offset_ranges": keys, "rows_appended": totals.lake_rows},
         "purchases": {
             "offset_ranges": keys,
-            "messages": totals["messages"],
-            "rows_written": totals["rows"],
-            "dead_letters": totals["dead_letters"],
+            "messages": totals.messages,
+            "rows_written": totals.rows,
+            "dead_letters": totals.dead_letters,
         },
     }
     for key, metadata in written.items():
@@ -108,7 +119,7 @@ def purchases_ingest(
             context.log_event(dg.AssetMaterialization(asset_key=key, metadata=metadata))
 
 
-def catch_up_ranges(kafka: KafkaResource, lake: LakeResource) -> list[OffsetRangeConfig]:
+def catch_up_ranges(kafka: KafkaResource, lake: LakeResource) -> list[OffsetRange]:
     """Per partition: from after the last offset the lake holds to the partition's end."""
     topic = kafka.purchases_topic
     sink = LakeSink(lake)
@@ -117,9 +128,5 @@ def catch_up_ranges(kafka: KafkaResource, lake: LakeResource) -> list[OffsetRang
         done = sink.watermark(topic, partition)
         start = 0 if done is None else done + 1
         if start < end:
-            ranges.append(
-                OffsetRangeConfig(
-                    topic=topic, partition=partition, start_offset=start, end_offset=end
-                )
-            )
+            ranges.append(OffsetRange(topic, partition, start, end))
     return ranges

@@ -23,6 +23,8 @@ from enum import Enum
 
 import dagster as dg
 
+from shop_analytics.streaming.offset_ranges import OffsetRange, ranges_key
+
 # One run's share of a partition's backlog: a run stays short and a failure repeats little work.
 MAX_RANGE_MESSAGES = 100_000
 # Two runs under way: while one ingests, the next is starting (process start-up and loading the
@@ -50,38 +52,24 @@ def run_state(status: dg.DagsterRunStatus | None) -> RunState:
     return RunState.UNDER_WAY
 
 
-@dataclass(frozen=True, order=True)
-class OffsetSpan:
-    """Offsets ``start`` (included) to ``end`` (excluded) of one partition."""
-
-    partition: int
-    start: int
-    end: int
-
-
 @dataclass(frozen=True)
 class Batch:
-    """The ranges one run ingests; ``attempt`` > 1 when it carries ranges of a failed run."""
+    """The ranges one run ingests (one topic, never empty); ``attempt`` > 1 when it carries
+    ranges of a failed run."""
 
-    topic: str
-    spans: tuple[OffsetSpan, ...]
+    ranges: tuple[OffsetRange, ...]
     attempt: int = 1
 
     @property
     def key(self) -> str:
         """``topic:partition:start-end+...``: the run key, and the tag the sensor looks runs up by.
 
-        Derived from the ranges, so a run key Dagster already knows (a reset cursor handing out
-        the same ranges again) names the same work; a retry gets a key of its own, since Dagster
-        skips a run key that already has a run.
+        The ranges' key (`ranges_key`), so a run key Dagster already knows (a reset cursor
+        handing out the same ranges again) names the same work; a retry gets a key of its own,
+        since Dagster skips a run key that already has a run.
         """
-        spans = "+".join(f"{s.partition}:{s.start}-{s.end}" for s in self.spans)
         suffix = f"-retry{self.attempt - 1}" if self.attempt > 1 else ""
-        return f"{self.topic}:{spans}{suffix}"
-
-    @property
-    def messages(self) -> int:
-        return sum(s.end - s.start for s in self.spans)
+        return f"{ranges_key(self.ranges)}{suffix}"
 
 
 @dataclass
@@ -95,22 +83,25 @@ class IngestCursor:
         if not text:
             return cls()
         data = json.loads(text)
+        topic = data["topic"]
         return cls(
-            topic=data["topic"],
+            topic=topic,
             next={int(p): int(o) for p, o in data["next"].items()},
             batches=[
-                Batch(data["topic"], tuple(OffsetSpan(*s) for s in b["spans"]), b["attempt"])
+                Batch(tuple(OffsetRange(topic, *s) for s in b["spans"]), b["attempt"])
                 for b in data["batches"]
             ],
         )
 
     def dump(self) -> str:
+        # A batch's ranges stay "spans" of [partition, start, end]: cursors already stored by
+        # the sensor daemon are read back in this format.
         return json.dumps(
             {
                 "topic": self.topic,
                 "next": {str(p): o for p, o in sorted(self.next.items())},
                 "batches": [
-                    {"spans": [[s.partition, s.start, s.end] for s in b.spans],
+                    {"spans": [[r.partition, r.start, r.end] for r in b.ranges],
                      "attempt": b.attempt}
                     for b in self.batches
                 ],
@@ -161,28 +152,28 @@ def plan_tick(
         waiting = IngestCursor(topic, positions, under_way + lost)
         return Tick(None, waiting, f"{len(under_way)} ingestion runs under way; new offsets wait")
 
-    new: list[OffsetSpan] = []
+    new: list[OffsetRange] = []
     for partition, end in sorted(end_offsets.items()):
         start = positions[partition]
         if start < end:
             stop = min(end, start + max_range)
-            new.append(OffsetSpan(partition, start, stop))
+            new.append(OffsetRange(topic, partition, start, stop))
             positions[partition] = stop
-    spans = merge_spans([*(s for b in lost for s in b.spans), *new])
-    if not spans:
+    ranges = merge_ranges([*(r for b in lost for r in b.ranges), *new])
+    if not ranges:
         return Tick(None, IngestCursor(topic, positions, under_way), "no new offsets")
     attempt = max((b.attempt for b in lost), default=0) + 1
-    batch = Batch(topic, spans, attempt)
+    batch = Batch(ranges, attempt)
     return Tick(batch, IngestCursor(topic, positions, [*under_way, batch]))
 
 
-def merge_spans(spans: Iterable[OffsetSpan]) -> tuple[OffsetSpan, ...]:
-    """Per partition, overlapping or adjacent spans as one; sorted by partition and offset."""
-    merged: list[OffsetSpan] = []
-    for span in sorted(spans):
+def merge_ranges(ranges: Iterable[OffsetRange]) -> tuple[OffsetRange, ...]:
+    """Per partition, overlapping or adjacent ranges as one; sorted by partition and offset."""
+    merged: list[OffsetRange] = []
+    for r in sorted(ranges):
         last = merged[-1] if merged else None
-        if last and last.partition == span.partition and span.start <= last.end:
-            merged[-1] = OffsetSpan(last.partition, last.start, max(last.end, span.end))
+        if last and (last.topic, last.partition) == (r.topic, r.partition) and r.start <= last.end:
+            merged[-1] = OffsetRange(r.topic, r.partition, last.start, max(last.end, r.end))
         else:
-            merged.append(span)
+            merged.append(r)
     return tuple(merged)

@@ -69,14 +69,9 @@ class KafkaLakePositions:
 
 
 def batch_run_request(batch: Batch) -> dg.RunRequest:
-    ranges = [
-        {"topic": batch.topic, "partition": s.partition, "start_offset": s.start,
-         "end_offset": s.end}
-        for s in batch.spans
-    ]  # fmt: skip
     return dg.RunRequest(
         run_key=batch.key,
-        run_config=ingest_run_config(ranges),
+        run_config=ingest_run_config(batch.ranges),
         tags={BATCH_TAG: batch.key},
     )
 
