@@ -13,10 +13,7 @@ from __future__ import annotations
 import pyarrow as pa
 from clickhouse_connect.driver.client import Client
 
-from shop_analytics.contracts.clickhouse_ddl import (
-    CLICKHOUSE_PURCHASES_TABLE,
-    clickhouse_purchases_ddl,
-)
+from shop_analytics.contracts.clickhouse_ddl import CLICKHOUSE_PURCHASES_TABLE
 from shop_analytics.streaming.offset_ranges import OffsetRange
 
 
@@ -24,7 +21,6 @@ class ClickHouseSink:
     def __init__(self, client: Client) -> None:
         self.client = client
         self.table = CLICKHOUSE_PURCHASES_TABLE
-        client.command(clickhouse_purchases_ddl(if_not_exists=True).rstrip().rstrip(";"))
 
     def write(self, rows: pa.Table, ranges: list[OffsetRange]) -> int:
         """Insert ``rows`` (those of ``ranges``) in one go; returns the number of rows sent."""
