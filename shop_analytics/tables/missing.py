@@ -9,9 +9,18 @@ from __future__ import annotations
 PROVISION_HINT = "the table is missing: run `shop-analytics provision` (or `shop-analytics up`)"
 
 
+class TableMissing(RuntimeError):
+    """Raised by a component that checks for its table before it starts to work."""
+
+    def __init__(self, store: str, table: str) -> None:
+        super().__init__(f"{store} table {table}: {PROVISION_HINT}")
+
+
 def missing_table_line(error: BaseException) -> str | None:
     """One line naming the fix when ``error`` says a table does not exist, else None."""
     text = str(error).strip()
+    if isinstance(error, TableMissing):
+        return text
     missing = (
         getattr(error, "sqlstate", None) == "42P01"  # PostgreSQL undefined_table
         or "UNKNOWN_TABLE" in text  # ClickHouse error 60, from a server or chDB

@@ -19,8 +19,10 @@ from shop_analytics.contracts.postgres_ddl import POSTGRES_TABLES as CONTRACT_PO
 from shop_analytics.contracts.postgres_ddl import postgres_ddl
 from shop_analytics.resources import ClickHouseResource
 from shop_analytics.settings import Settings
+from shop_analytics.streaming.clickhouse_sink import ClickHouseSink
 from shop_analytics.tables.clickhouse import TABLES as CLICKHOUSE_MARTS
 from shop_analytics.tables.lake import PRODUCTS_TABLE
+from shop_analytics.tables.missing import TableMissing, missing_table_line
 from shop_analytics.tables.registry import (
     CLICKHOUSE_TABLES,
     LAKE_TABLES,
@@ -91,3 +93,16 @@ def test_a_missing_table_is_one_line_naming_provision(
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "run `shop-analytics provision`" in err
     assert err.count("\n") == 1
+
+
+def test_the_sink_on_an_unprovisioned_chdb_stops_with_the_provision_line(tmp_path: Path) -> None:
+    clickhouse = ClickHouseResource(dsn=f"chdb://{tmp_path / 'clickhouse'}")
+    with clickhouse.session() as client, pytest.raises(TableMissing) as missing:
+        ClickHouseSink(client)
+    assert missing_table_line(missing.value) == (
+        "ClickHouse table purchases: the table is missing: run `shop-analytics provision` "
+        "(or `shop-analytics up`)"
+    )
+    provision_clickhouse(clickhouse)
+    with clickhouse.session() as client:
+        assert ClickHouseSink(client).table == "purchases"
