@@ -27,23 +27,6 @@ from psycopg_pool import ConnectionPool
 from api.errors import BackendUnavailable
 from api.pg_deadline import Deadlines
 from shop_analytics.clients import PostgresClient
-from shop_analytics.contracts.postgres_ddl import postgres_ddl
-
-IDEMPOTENCY_DDL = """
-CREATE TABLE IF NOT EXISTS api_idempotency (
-    entity TEXT NOT NULL,
-    id UUID NOT NULL,
-    body_sha256 BYTEA NOT NULL,
-    response JSONB NOT NULL,
-    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-    published_at TIMESTAMPTZ,
-    PRIMARY KEY (entity, id)
-)
-"""
-
-# Serialises the CREATE TABLEs of workers starting at once (concurrent CREATE TABLE IF NOT
-# EXISTS can still fail on the catalogue's unique index).
-_DDL_LOCK_KEY = 0x5A0915
 
 PgConnection = psycopg.Connection[dict[str, Any]]
 
@@ -66,8 +49,6 @@ class PgConnections:
         self._pool_lock = threading.Lock()
         self._pool_pid = 0
         self._pool_instance: ConnectionPool[PgConnection] | None = None
-        self._schema_ready = False
-        self._schema_lock = threading.Lock()
 
     def _pool(self) -> ConnectionPool[PgConnection]:
         # Opened on first use in each process: the pool's threads do not survive the server's
@@ -121,7 +102,6 @@ class PgConnections:
                 self._pool().connection(timeout=self._deadline_s) as conn,
                 self._deadlines.guard(conn, deadline),
             ):
-                self._ensure_schema(conn)
                 yield conn
         except psycopg.OperationalError as error:  # PoolTimeout is one too
             raise BackendUnavailable("PostgreSQL", _detail(error, deadline)) from error
@@ -133,19 +113,6 @@ class PgConnections:
     def close(self) -> None:
         if self._pool_instance is not None and self._pool_pid == os.getpid():
             self._pool_instance.close(timeout=1.0)
-
-    def _ensure_schema(self, conn: PgConnection) -> None:
-        if self._schema_ready:
-            return
-        with self._schema_lock:
-            if self._schema_ready:
-                return
-            with conn.transaction():
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", (_DDL_LOCK_KEY,))
-                conn.execute(IDEMPOTENCY_DDL)
-                conn.execute(postgres_ddl("sellers", if_not_exists=True))
-                conn.execute(postgres_ddl("clients", if_not_exists=True))
-            self._schema_ready = True
 
 
 def _detail(error: Exception, deadline: float) -> str:

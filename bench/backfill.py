@@ -31,7 +31,6 @@ from deltalake import DeltaTable, write_deltalake
 
 from shop_analytics import settings as settings_module
 from shop_analytics.cli.demo import plain_resources
-from shop_analytics.contracts.clickhouse_ddl import clickhouse_purchases_ddl
 from shop_analytics.local import stack
 from shop_analytics.seed import DemoSpec, generate_demo_data
 from shop_analytics.seed.load import merge_products, upsert_rows
@@ -64,7 +63,6 @@ def land_purchases(resources: dict[str, object], purchases: pd.DataFrame, spec: 
         stamps.cast(pa.timestamp("ms", tz="UTC")),
     )
     with clickhouse.session() as client:  # type: ignore[attr-defined]
-        client.command(clickhouse_purchases_ddl(if_not_exists=True).rstrip().rstrip(";"))
         client.command(
             "ALTER TABLE purchases DELETE WHERE toDate(timestamp) BETWEEN %(first)s AND %(last)s "
             "SETTINGS mutations_sync = 2",

@@ -36,7 +36,6 @@ from pyspark.sql import SparkSession
 
 from shop_analytics import settings as settings_module
 from shop_analytics.cli.demo import plain_resources
-from shop_analytics.contracts.clickhouse_ddl import clickhouse_purchases_ddl
 from shop_analytics.definitions import ASSETS_AND_CHECKS
 from shop_analytics.defs.marts.queries import MARTS
 from shop_analytics.local import stack
@@ -86,7 +85,6 @@ def land_purchases(resources: dict[str, Any], purchases: pd.DataFrame, day: str)
         stamps.cast(pa.timestamp("ms", tz="UTC")),
     )  # fmt: skip
     with resources["clickhouse"].session() as client:
-        client.command(clickhouse_purchases_ddl(if_not_exists=True).rstrip().rstrip(";"))
         client.command(
             "ALTER TABLE purchases DELETE WHERE toDate(timestamp) = %(day)s "
             "SETTINGS mutations_sync = 2",

@@ -37,10 +37,8 @@ from playwright.sync_api import Page, sync_playwright
 
 from api.app import create_app
 from shop_analytics import settings as settings_module
-from shop_analytics.contracts.clickhouse_ddl import clickhouse_purchases_ddl
 from shop_analytics.dashboard.access import COOKIE
 from shop_analytics.live import live_figures
-from shop_analytics.tables.clickhouse import ensure_tables
 from shop_analytics_tests.test_api.conftest import (
     AUTH,
     READ_TOKEN,
@@ -72,7 +70,6 @@ def fill_fact(place: h.StreamPlace, purchases: int) -> float:
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
     started = time.perf_counter()
     with place.resources()["clickhouse"].session() as client:
-        client.command(clickhouse_purchases_ddl(if_not_exists=True).rstrip().rstrip(";"))
         client.command(
             "INSERT INTO purchases (purchase_id, client_id, product_id, quantity, price, "
             "timestamp, _partition, _offset) SELECT generateUUIDv4(), generateUUIDv4(), "
@@ -81,7 +78,6 @@ def fill_fact(place: h.StreamPlace, purchases: int) -> float:
             f"toIntervalMillisecond(intDiv(number * 2592000000, {purchases})), 0, number "
             f"FROM numbers({purchases})"
         )
-        ensure_tables(client, "product_metrics")
         client.command(
             "INSERT INTO product_metrics (as_of, product_id, name, category, list_price) "
             f"SELECT today() - 1, {product_id('number')}, concat('Product ', toString(number)), "

@@ -44,7 +44,6 @@ import dagster as dg
 import orjson
 
 from shop_analytics import settings as settings_module
-from shop_analytics.contracts.clickhouse_ddl import clickhouse_purchases_ddl
 from shop_analytics.definitions import defs
 from shop_analytics.local import stack
 from shop_analytics.local.dagster_home import prepare_dagster_home
@@ -124,8 +123,6 @@ def shared_ingest(
     place: h.StreamPlace, count: int, config: IngestConfig, every_s: float
 ) -> tuple[float, list[int]]:
     """`ingest` while a visitor takes sessions on the same chDB: (events/s, visit ms)."""
-    with place.resources()["clickhouse"].session() as client:
-        client.command(clickhouse_purchases_ddl(if_not_exists=True).rstrip().rstrip(";"))
     visitor = subprocess.Popen(
         [sys.executable, "-c", VISITOR.format(dsn=f"chdb://{place.chdb_dir}", every=every_s)],
         stdin=subprocess.PIPE,

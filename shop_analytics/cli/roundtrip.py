@@ -19,9 +19,7 @@ from shop_analytics.contracts import SCHEMA_VERSION_HEADER, parse_purchase, purc
 from shop_analytics.contracts.clickhouse_ddl import (
     CLICKHOUSE_PURCHASES_TABLE,
     clickhouse_purchase_columns,
-    clickhouse_purchases_ddl,
 )
-from shop_analytics.contracts.postgres_ddl import postgres_ddl
 from shop_analytics.contracts.purchase import SPEC_EXAMPLE, Purchase
 from shop_analytics.resources import (
     ClickHouseResource,
@@ -74,7 +72,6 @@ def _step(name: str, echo: Echo) -> Iterator[None]:
 
 
 def _postgres(postgres: PostgresResource) -> str:
-    postgres.execute(postgres_ddl("clients", if_not_exists=True))
     columns = list(SPEC_CLIENT)
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns[1:])
     postgres.execute(
@@ -163,7 +160,6 @@ def _clickhouse(clickhouse: ClickHouseResource, purchase: Purchase, message: Mes
     row |= {"_partition": message.partition(), "_offset": message.offset()}
     columns = [c for c in clickhouse_purchase_columns() if c in row]
     with clickhouse.session() as client:
-        client.command(clickhouse_purchases_ddl(if_not_exists=True))
         client.insert(CLICKHOUSE_PURCHASES_TABLE, [[row[c] for c in columns]], column_names=columns)
         count = client.query(
             f"SELECT count() FROM {CLICKHOUSE_PURCHASES_TABLE} FINAL WHERE purchase_id = %(id)s",

@@ -9,20 +9,22 @@ import click
 
 from shop_analytics import settings as settings_module
 from shop_analytics.local.process import ServiceError
+from shop_analytics.tables.missing import missing_table_line
 
 CHDB_LOCK_MODULE = "shop_analytics.resources.chdb_lock"
 
 
 def run_with_settings(action: Callable[[settings_module.Settings], None]) -> None:
-    """Fill in the embedded defaults, then run ``action``; a ServiceError, or a wait for the
-    embedded ClickHouse that timed out, exits 1 with its line."""
+    """Fill in the embedded defaults, then run ``action``; a ServiceError, a wait for the
+    embedded ClickHouse that timed out, or a table not provisioned exits 1 with one line."""
     settings = settings_module.export_defaults()
     try:
         action(settings)
     except Exception as error:
-        if not _is_expected(error):
+        line = str(error) if _is_expected(error) else missing_table_line(error)
+        if line is None:
             raise
-        click.echo(f"error: {error}", err=True)
+        click.echo(f"error: {line}", err=True)
         sys.exit(1)
 
 

@@ -1,4 +1,5 @@
-"""Commands that run the local stack: up, down, status, check-stack, register-schemas."""
+"""Commands that run the local stack: up, down, status, provision, check-stack,
+register-schemas."""
 
 from __future__ import annotations
 
@@ -32,6 +33,18 @@ def status() -> None:
     run_with_settings(report)
 
 
+@click.command()
+def provision() -> None:
+    """Create the platform's missing tables (ClickHouse, PostgreSQL, lake); `up` runs it too.
+    Idempotent, and for external systems as well: it uses the same settings as every command."""
+
+    def run(s: settings_module.Settings) -> None:
+        for line in stack.provision_tables(s):
+            click.echo(line)
+
+    run_with_settings(run)
+
+
 @click.command("check-stack")
 def check_stack() -> None:
     """Bring the stack up and do a round trip through every system, printing each step."""
@@ -57,4 +70,4 @@ def register_schemas() -> None:
     run_with_settings(run)
 
 
-COMMANDS = [up, down, status, check_stack, register_schemas]
+COMMANDS = [up, down, status, provision, check_stack, register_schemas]

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from shop_analytics.cli.demo import plain_resources
 from shop_analytics.settings import Settings
-from shop_analytics.tables.clickhouse import ensure_tables
 
 Echo = Callable[[str], None]
 
@@ -15,7 +14,6 @@ Echo = Callable[[str], None]
 def recent_days(settings: Settings, count: int) -> list[str]:
     """The newest ``count`` days that sales_daily holds."""
     with plain_resources(settings)["clickhouse"].session() as client:
-        ensure_tables(client, "sales_daily")
         rows = client.query(
             "SELECT DISTINCT toString(day) AS d FROM sales_daily ORDER BY d DESC LIMIT %(n)s",
             parameters={"n": count},
@@ -32,7 +30,6 @@ def print_summary(
         return
     window = {"first": days[0], "last": days[-1]}
     with resources["clickhouse"].session() as client:
-        ensure_tables(client, "sales_daily", "category_revenue_daily")
         daily = client.query(
             "SELECT toString(day), orders, units, revenue FROM sales_daily "
             "WHERE day BETWEEN %(first)s AND %(last)s ORDER BY day",

@@ -50,6 +50,19 @@ def up(settings: Settings, echo: Callable[[str], None] = print) -> None:
             service.start()
         service.provision()
         echo(service.status().line())
+    for line in provision_tables(settings):
+        echo(line)
+
+
+def provision_tables(settings: Settings) -> list[str]:
+    """Create the platform's missing tables in the stores ``settings`` names, embedded or not;
+    one line per store."""
+    # Imported here: the registry loads the resources (and Dagster), which `down` and `status`
+    # do not need.
+    from shop_analytics.resources import build_resources
+    from shop_analytics.tables.registry import provision
+
+    return provision(build_resources(settings.as_environment().__getitem__))
 
 
 def down(settings: Settings, echo: Callable[[str], None] = print) -> None:

@@ -8,14 +8,12 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 
-from shop_analytics.contracts.postgres_ddl import postgres_ddl
 from shop_analytics.resources import LakeResource, PostgresResource
 from shop_analytics.tables.lake import PRODUCTS_SCHEMA, PRODUCTS_TABLE
 
 
 def upsert_rows(postgres: PostgresResource, table: str, frame: pd.DataFrame, key: str) -> int:
-    """Insert or update ``frame``'s rows into ``table`` (created from the contract if missing)."""
-    postgres.execute(postgres_ddl(table, if_not_exists=True))
+    """Insert or update ``frame``'s rows into ``table`` (provisioned beforehand)."""
     columns = list(frame.columns)
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns if c != key)
     query = (

@@ -13,18 +13,19 @@ from __future__ import annotations
 import pyarrow as pa
 from clickhouse_connect.driver.client import Client
 
-from shop_analytics.contracts.clickhouse_ddl import (
-    CLICKHOUSE_PURCHASES_TABLE,
-    clickhouse_purchases_ddl,
-)
+from shop_analytics.contracts.clickhouse_ddl import CLICKHOUSE_PURCHASES_TABLE
 from shop_analytics.streaming.offset_ranges import OffsetRange, dedup_token
+from shop_analytics.tables.missing import TableMissing
 
 
 class ClickHouseSink:
     def __init__(self, client: Client) -> None:
         self.client = client
         self.table = CLICKHOUSE_PURCHASES_TABLE
-        client.command(clickhouse_purchases_ddl(if_not_exists=True).rstrip().rstrip(";"))
+        # Checked once, before the first batch is taken from Kafka, so a stream on a store that
+        # was never provisioned stops at once with one line, not after consuming a batch.
+        if not client.query(f"EXISTS TABLE {self.table}").result_rows[0][0]:
+            raise TableMissing("ClickHouse", self.table)
 
     def write(self, rows: pa.Table, ranges: list[OffsetRange]) -> int:
         """Insert ``rows`` (those of ``ranges``) in one go; returns the number of rows sent."""

@@ -75,7 +75,7 @@ class Ingestor:
 
     def use_clickhouse(self, client: Client) -> None:
         """Write through ``client`` from now on (the stream's new one after a hand-over); the
-        table exists already, so no DDL again. Only with no batch being written."""
+        table was checked already. Only with no batch being written."""
         self.clickhouse.client = client
 
     def decode(self, messages: Sequence[Message]) -> PurchaseBatch:

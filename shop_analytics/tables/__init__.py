@@ -1,1 +1,1 @@
-"""Table definitions shared by the ingestor, the assets and the seed: Delta and ClickHouse."""
+"""Every table of the platform (ClickHouse, PostgreSQL, Delta) and the step that creates them."""

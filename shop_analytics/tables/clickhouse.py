@@ -1,5 +1,8 @@
 """ClickHouse tables the batch and the marts fill, and how a day's rows are replaced.
 
+Adding a table is one entry in `TABLES` (and its day column or key below if not the defaults):
+`shop-analytics provision` creates it.
+
 Every table is partitioned by its day column: re-running a day drops that day's partition and
 inserts it again, so the result is the same however often it runs (and nothing else is touched).
 """
@@ -76,14 +79,14 @@ ORDER_BY: Final = {
 }
 
 
-def ensure_tables(client: Client, *names: str) -> None:
-    for name in names:
-        day = DAY_COLUMN.get(name, "day")
-        order = ORDER_BY.get(name, day)
-        client.command(
-            f"CREATE TABLE IF NOT EXISTS {name} ({TABLES[name]}) ENGINE = MergeTree "
-            f"PARTITION BY {day} ORDER BY ({order}) SETTINGS allow_nullable_key = 1"
-        )
+def table_ddl(name: str) -> str:
+    """`CREATE TABLE` of ``name``; `tables.registry.provision` runs it where it is missing."""
+    day = DAY_COLUMN.get(name, "day")
+    order = ORDER_BY.get(name, day)
+    return (
+        f"CREATE TABLE {name} ({TABLES[name]}) ENGINE = MergeTree "
+        f"PARTITION BY {day} ORDER BY ({order}) SETTINGS allow_nullable_key = 1"
+    )
 
 
 def drop_days(client: Client, table: str, days: list[str]) -> None:

@@ -21,6 +21,7 @@ from api.app import create_app
 from api.config import ApiConfig
 from shop_analytics.resources import build_resources
 from shop_analytics.settings import Settings
+from shop_analytics.tables.registry import provision
 
 TOKEN = "test-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -69,12 +70,14 @@ def place(stack: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     topics = [name, f"{name}.dlq"]
     for future in admin.create_topics([NewTopic(t, PARTITIONS, 1) for t in topics]).values():
         future.result(timeout=30)
-    yield ApiPlace(
+    place = ApiPlace(
         stack,
         topic=name,
         lake_root=f"s3://{stack.lake_bucket}/tests/{name}",
         chdb_dir=tmp_path_factory.mktemp("api-chdb") / "clickhouse",
     )
+    provision(place.resources())
+    yield place
     for future in admin.delete_topics(topics).values():
         future.result(timeout=30)
 

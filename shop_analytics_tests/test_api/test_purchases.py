@@ -12,7 +12,6 @@ import orjson
 from confluent_kafka import Message
 from flask.testing import FlaskClient
 
-from api.pg_connections import IDEMPOTENCY_DDL
 from api.purchase_reading import read_purchase
 from shop_analytics.contracts import SCHEMA_VERSION_HEADER
 from shop_analytics.resources.kafka import KafkaResource
@@ -118,7 +117,6 @@ def test_claimed_but_unpublished_purchase_is_published_on_repeat(
     # What a worker that died between the claim and the acknowledgement leaves behind.
     body = purchase_body()
     message = read_purchase(orjson.dumps(body)).message
-    place.resources()["postgres"].execute(IDEMPOTENCY_DDL)
     place.resources()["postgres"].execute(
         "INSERT INTO api_idempotency (entity, id, body_sha256, response) "
         "VALUES ('purchase', %s, %s, '{}')",

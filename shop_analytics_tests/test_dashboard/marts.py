@@ -5,33 +5,18 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from shop_analytics.resources.clickhouse import ClickHouseResource
-from shop_analytics.tables.clickhouse import ensure_tables
+from shop_analytics.tables.registry import provision_clickhouse
 
-MARTS = (
-    "sales_daily",
-    "category_revenue_daily",
-    "top_products_daily",
-    "seller_performance_daily",
-    "client_rfm",
-)
 KITE = "00000000-0000-4000-8000-00000000000a"
 RAKE = "00000000-0000-4000-8000-00000000000b"
 SELLER = "00000000-0000-4000-8000-00000000000c"
-# The monthly cohort mart as the marts define it (day, cohort month, months since, clients,
-# active clients, retention).
-COHORT_DDL = (
-    "CREATE TABLE IF NOT EXISTS cohort_retention (day Date, cohort_month Date, "
-    "months_since UInt16, cohort_clients UInt64, active_clients UInt64, retention Float64) "
-    "ENGINE = MergeTree PARTITION BY day ORDER BY (cohort_month, months_since)"
-)
 
 
 def fill_marts(clickhouse: ClickHouseResource, today: date, days: int = 3) -> None:
     """Rows for the ``days`` days before ``today``, and snapshots as of yesterday."""
     yesterday = today - timedelta(days=1)
+    provision_clickhouse(clickhouse)
     with clickhouse.session() as client:
-        ensure_tables(client, *MARTS)
-        client.command(COHORT_DDL)
         for n in range(1, days + 1):
             day = (today - timedelta(days=n)).isoformat()
             client.command(

@@ -7,10 +7,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from shop_analytics.contracts.clickhouse_ddl import clickhouse_purchases_ddl
 from shop_analytics.live import live_figures
 from shop_analytics.resources import ClickHouseResource
-from shop_analytics.tables.clickhouse import ensure_tables
+from shop_analytics.tables.registry import CLICKHOUSE_TABLES
 
 NOW = datetime(2026, 3, 10, 0, 30, tzinfo=UTC)
 KNOWN = "00000000-0000-4000-8000-000000000001"
@@ -29,7 +28,7 @@ def test_spans_and_product_names(tmp_path: Path) -> None:
     clickhouse = ClickHouseResource(dsn=f"chdb://{tmp_path / 'clickhouse'}")
     with clickhouse.session() as client:
         assert live_figures(client, NOW).spans["today"].orders == 0, "no fact yet: zeros"
-        client.command(clickhouse_purchases_ddl().rstrip().rstrip(";"))
+        client.command(CLICKHOUSE_TABLES["purchases"])
         for n, (product, quantity, price, stamp) in enumerate(ROWS):
             client.command(
                 "INSERT INTO purchases (purchase_id, client_id, product_id, quantity, price, "
@@ -37,7 +36,7 @@ def test_spans_and_product_names(tmp_path: Path) -> None:
                 f"'{product}', {quantity}, {price}, '{stamp}', 0, {n})"
             )
         unnamed = live_figures(client, NOW)
-        ensure_tables(client, "product_metrics")
+        client.command(CLICKHOUSE_TABLES["product_metrics"])
         client.command(
             "INSERT INTO product_metrics (as_of, product_id, name, category, list_price) VALUES "
             f"('2026-03-01', '{KNOWN}', 'Old name', 'toys', 1), "

@@ -159,7 +159,7 @@ def test_stream_replicas_share_one_consumer_group_on_the_clickhouse_server(
     assert urlsplit(_env(compose, "stream")["CLICKHOUSE_DSN"]).scheme in {"http", "https"}
 
 
-def test_topics_and_bucket_are_provisioned_before_the_platform_starts(
+def test_topics_bucket_and_tables_are_provisioned_before_the_platform_starts(
     compose: dict[str, Any],
 ) -> None:
     services = compose["services"]
@@ -170,9 +170,10 @@ def test_topics_and_bucket_are_provisioned_before_the_platform_starts(
     assert f"--bootstrap-server {env['KAFKA_BOOTSTRAP_SERVERS']}" in script
     assert f"--partitions {env['KAFKA_TOPIC_PARTITIONS']}" in script
     assert "ensure_bucket(settings.load())" in " ".join(services["lake-bucket"]["command"])
+    assert services["tables"]["command"] == ["shop-analytics", "provision"]
     for name in ("dagster-webserver", "dagster-daemon", "stream", "api"):
         depends = services[name]["depends_on"]
-        for once in ("kafka-topics", "lake-bucket"):
+        for once in ("kafka-topics", "lake-bucket", "tables"):
             assert depends[once] == {"condition": "service_completed_successfully"}, name
 
 

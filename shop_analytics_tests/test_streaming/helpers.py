@@ -22,6 +22,7 @@ from shop_analytics.clients.kafka_produce import produce_waiting
 from shop_analytics.local.kafka_cluster import replication_for
 from shop_analytics.resources import build_resources
 from shop_analytics.settings import Settings
+from shop_analytics.tables.registry import provision
 
 PARTITIONS = 3
 # A three-broker cluster beside a stack sits this far above its port base: clear of the stack's
@@ -92,6 +93,8 @@ def new_place(settings: Settings, tmp_path: Path, partitions: int = PARTITIONS) 
     )
     for future in futures.values():
         future.result(timeout=30)
+    # Its tables, as `shop-analytics up` creates the stack's: nothing creates them on first use.
+    provision(place.resources())
     return place
 
 

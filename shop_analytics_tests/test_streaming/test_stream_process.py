@@ -14,6 +14,7 @@ from confluent_kafka.admin import AdminClient
 from shop_analytics.resources.clickhouse import ClickHouseResource
 from shop_analytics.settings import Settings
 from shop_analytics.streaming import RAW_PURCHASES_TABLE
+from shop_analytics.tables.registry import provision_clickhouse
 from shop_analytics_tests.test_streaming import helpers as h
 from shop_analytics_tests.test_streaming.checks import assert_exactly_once
 
@@ -170,6 +171,7 @@ def test_two_streams_in_one_group_split_the_topic_and_the_lake_gets_each_purchas
     group = f"pair-{place.topic}"
     first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
     second_chdb = tmp_path / "clickhouse-second"
+    provision_clickhouse(ClickHouseResource(dsn=f"chdb://{second_chdb}"))  # as `up` would
     messages = h.purchases(80_000, seed=21)
     args = ("--group-id", group, "--max-batch", "5000", "--log-interval", "1")
     first = h.start_stream(place, *args, log=first_log)

@@ -12,24 +12,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from shop_analytics.resources import ClickHouseResource, LakeResource, PostgresResource
-from shop_analytics.tables.clickhouse import drop_days, ensure_tables
+from shop_analytics.tables.clickhouse import drop_days
 from shop_analytics.tables.lake import PRODUCTS_SCHEMA, PRODUCTS_TABLE
 
-CLIENT_METRICS_DDL: Final = """
-CREATE TABLE IF NOT EXISTS client_metrics (
-    client_id UUID PRIMARY KEY,
-    order_count INTEGER NOT NULL,
-    units BIGINT NOT NULL,
-    revenue DOUBLE PRECISION NOT NULL,
-    first_purchase_at TIMESTAMPTZ NOT NULL,
-    last_purchase_at TIMESTAMPTZ NOT NULL,
-    recency_days INTEGER NOT NULL,
-    lifetime_value DOUBLE PRECISION NOT NULL,
-    rfm_score CHAR(3) NOT NULL,
-    rfm_segment VARCHAR(20) NOT NULL,
-    as_of DATE NOT NULL
-)
-"""
 CLIENT_METRIC_COLUMNS: Final = (
     "client_id", "order_count", "units", "revenue", "first_purchase_at", "last_purchase_at",
     "recency_days", "lifetime_value", "rfm_score", "rfm_segment", "as_of",
@@ -45,7 +30,6 @@ def write_client_metrics_postgres(postgres: PostgresResource, metrics: pa.Table)
     updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in CLIENT_METRIC_COLUMNS[1:])
     names = ", ".join(CLIENT_METRIC_COLUMNS)
     with postgres.connect() as conn:
-        conn.execute(CLIENT_METRICS_DDL)
         conn.execute("CREATE TEMP TABLE incoming (LIKE client_metrics) ON COMMIT DROP")
         with conn.cursor().copy(f"COPY incoming ({names}) FROM STDIN") as copy:
             for row in rows.to_pylist():
@@ -89,7 +73,6 @@ def merge_product_stock(lake: LakeResource, metrics: pa.Table) -> dict[str, int]
 def write_snapshot(clickhouse: ClickHouseResource, table: str, day: str, rows: pa.Table) -> None:
     """Replace the ``day`` snapshot of ``table`` with ``rows``."""
     with clickhouse.session() as client:
-        ensure_tables(client, table)
         drop_days(client, table, [day])
         if rows.num_rows:
             client.insert_arrow(table, rows)

@@ -4,7 +4,6 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from shop_analytics.contracts.clickhouse_ddl import clickhouse_purchases_ddl
 from shop_analytics.contracts.purchase_time_bounds import purchase_time_bounds
 from shop_analytics.defs.common import CLICKHOUSE_POOL, DAILY
 from shop_analytics.resources import ClickHouseResource
@@ -16,7 +15,6 @@ FRESHNESS_LIMIT_S = 3600
 
 def _scalar(clickhouse: ClickHouseResource, query: str) -> object:
     with clickhouse.session() as client:
-        client.command(clickhouse_purchases_ddl(if_not_exists=True).rstrip().rstrip(";"))
         return client.query(query).result_rows[0][0]
 
 
@@ -75,7 +73,6 @@ def purchases_within_day_partitions(clickhouse: ClickHouseResource) -> dg.AssetC
         "toString(min(timestamp)), toString(max(timestamp)) FROM purchases FINAL"
     )
     with clickhouse.session() as client:
-        client.command(clickhouse_purchases_ddl(if_not_exists=True).rstrip().rstrip(";"))
         before, after, earliest, latest = client.query(query).result_rows[0]
     return dg.AssetCheckResult(
         passed=before + after == 0,

@@ -12,7 +12,6 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 from clickhouse_connect.driver.client import Client
 
-from shop_analytics.contracts.clickhouse_ddl import clickhouse_purchases_ddl
 from shop_analytics.defs.common import (
     ANALYTICS_OWNERS,
     CLICKHOUSE_POOL,
@@ -27,7 +26,7 @@ from shop_analytics.defs.marts.replace import incoming_table, replace_days
 from shop_analytics.defs.marts.stage_checks import STAGE_CHECKS, mart_frames, run_stage_checks
 from shop_analytics.defs.sources.reads import read_sellers
 from shop_analytics.resources import ClickHouseResource, LakeResource, PostgresResource
-from shop_analytics.tables.clickhouse import drop_days, ensure_tables
+from shop_analytics.tables.clickhouse import drop_days
 from shop_analytics.tables.lake import STAGE_TABLE
 
 RECONCILE_CHECK = "marts_reconcile_with_stage"
@@ -132,8 +131,6 @@ def daily_marts(
     days = partition_days(context)
     sellers = read_sellers(postgres)
     with clickhouse.session() as client:
-        client.command(clickhouse_purchases_ddl(if_not_exists=True).rstrip().rstrip(";"))
-        ensure_tables(client, "product_metrics", "seller_names", *MARTS)
         _replace_seller_names(client, days[-1], sellers)
         for mart in MARTS:
             started = time.perf_counter()

@@ -10,7 +10,6 @@ from shop_analytics.defs.common import ANALYTICS_OWNERS, CLICKHOUSE_POOL, run_la
 from shop_analytics.defs.report.charts import render_report
 from shop_analytics.resources import ClickHouseResource
 from shop_analytics.resources.reports import ReportsFolder
-from shop_analytics.tables.clickhouse import ensure_tables
 
 WINDOW_DAYS = 30
 QUERIES = {
@@ -42,8 +41,6 @@ def sales_report(
     metadata; `latest.html` beside it is always the newest day rendered. Run on its own, it
     shows the newest day of `sales_daily`."""
     with clickhouse.session() as client:
-        ensure_tables(client, "sales_daily", "category_revenue_daily", "top_products_daily")
-        ensure_tables(client, "client_rfm")
         day = run_last_day(context) or str(
             client.query("SELECT toString(max(day)) FROM sales_daily").result_rows[0][0]
         )

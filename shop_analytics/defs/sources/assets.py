@@ -1,17 +1,13 @@
 """Source assets: where clients, sellers, products and purchases come from.
 
-Materialising a source does not copy it: it makes sure the table exists (created from the
-contract) and records what it holds now, so the UI shows row counts and versions over time.
+Materialising a source does not copy it: it records what the table (created by
+`shop-analytics provision`) holds now, so the UI shows row counts and versions over time.
 """
 
 import dagster as dg
 
 from shop_analytics.defs.common import DATA_OWNERS
-from shop_analytics.defs.sources.reads import (
-    ensure_postgres_table,
-    ensure_products_table,
-    read_products,
-)
+from shop_analytics.defs.sources.reads import postgres_row_count, read_products
 from shop_analytics.resources import LakeResource, PostgresResource
 from shop_analytics.tables.lake import PRODUCTS_TABLE
 
@@ -21,7 +17,7 @@ def clients(postgres: PostgresResource) -> dg.MaterializeResult:
     """Registered clients of the store (PostgreSQL `clients`, spec section 3): name, e-mail,
     address and registration date. One row per client_id."""
     return dg.MaterializeResult(
-        metadata={"dagster/row_count": ensure_postgres_table(postgres, "clients")}
+        metadata={"dagster/row_count": postgres_row_count(postgres, "clients")}
     )
 
 
@@ -30,7 +26,7 @@ def sellers(postgres: PostgresResource) -> dg.MaterializeResult:
     """Sellers who offer products in the store (PostgreSQL `sellers`): name and e-mail.
     Products and purchases may name their seller (schema version 2)."""
     return dg.MaterializeResult(
-        metadata={"dagster/row_count": ensure_postgres_table(postgres, "sellers")}
+        metadata={"dagster/row_count": postgres_row_count(postgres, "sellers")}
     )
 
 
@@ -39,7 +35,7 @@ def products(lake: LakeResource) -> dg.MaterializeResult:
     """The product catalogue (Delta table `products` on S3, spec section 5): name, category,
     list price, stock on hand and when the row last changed. Versioned: every change is a new
     Delta version, and older versions stay readable."""
-    version = ensure_products_table(lake)
+    version = lake.version(PRODUCTS_TABLE)
     table = read_products(lake, columns=["product_id", "category"])
     return dg.MaterializeResult(
         metadata={

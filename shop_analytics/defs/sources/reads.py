@@ -11,7 +11,6 @@ import pyarrow.dataset as ds
 from deltalake import DeltaTable
 from deltalake.exceptions import TableNotFoundError
 
-from shop_analytics.contracts.postgres_ddl import postgres_ddl
 from shop_analytics.resources import LakeResource, PostgresResource
 from shop_analytics.tables.lake import PRODUCTS_SCHEMA, PRODUCTS_TABLE, RAW_PURCHASES_TABLE
 
@@ -19,15 +18,12 @@ CLIENT_COLUMNS = ["client_id", "first_name", "last_name", "email"]
 PRODUCT_COLUMNS = ["product_id", "name", "category", "price", "seller_id"]
 
 
-def ensure_postgres_table(postgres: PostgresResource, table: str) -> int:
-    """Create ``table`` from the contract if missing; returns its row count."""
-    postgres.execute(postgres_ddl(table, if_not_exists=True))
+def postgres_row_count(postgres: PostgresResource, table: str) -> int:
     return int(postgres.fetch(f"SELECT count(*) AS n FROM {table}")[0]["n"])
 
 
 def read_clients(postgres: PostgresResource, client_ids: Sequence[str]) -> pa.Table:
     """The stage's client fields of the given ids (ids not in the table are simply absent)."""
-    ensure_postgres_table(postgres, "clients")
     rows = postgres.fetch(
         "SELECT client_id::text AS client_id, first_name, last_name, email FROM clients "
         "WHERE client_id = ANY(%s::uuid[])",
@@ -38,18 +34,10 @@ def read_clients(postgres: PostgresResource, client_ids: Sequence[str]) -> pa.Ta
 
 
 def read_sellers(postgres: PostgresResource) -> pa.Table:
-    ensure_postgres_table(postgres, "sellers")
     rows = postgres.fetch("SELECT seller_id::text AS seller_id, name FROM sellers")
     return pa.Table.from_pylist(
         rows, schema=pa.schema([("seller_id", pa.string()), ("name", pa.string())])
     )
-
-
-def ensure_products_table(lake: LakeResource) -> int:
-    """Create the (empty) products table if missing; returns its Delta version."""
-    if not lake.exists(PRODUCTS_TABLE):
-        lake.write(PRODUCTS_TABLE, PRODUCTS_SCHEMA.empty_table(), mode="ignore")
-    return lake.version(PRODUCTS_TABLE)
 
 
 def read_products(lake: LakeResource, columns: list[str] | None = None) -> pa.Table:
