@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import statistics
@@ -205,6 +206,9 @@ def latency_beside_batch(
         batch_s = float("nan")
         if batch.wait(timeout=3600) == 0:
             batch_s = time.perf_counter() - started
+        else:  # the scratch folder goes at the end: show why here
+            lines = (scratch / "batch.log").read_text(errors="replace").splitlines()
+            print("the batch beside failed; its log ends:", *lines[-25:], sep="\n  ")
     finally:
         batch.kill()
     return p50, p99, n, batch_s
@@ -272,10 +276,11 @@ def main() -> None:
         p50, p99, n, batch_s = latency_beside_batch(
             slow, args.rate, args.latency_seconds, scratch / "beside"
         )
+        batch = "the batch failed" if math.isnan(batch_s) else f"the batch took {batch_s:.0f} s"
         print(
             f"produce->queryable at {args.rate:,.0f} events/s beside a 3-day batch run: "
             f"p50 {p50 / 1000:.2f} s, p99 {p99 / 1000:.2f} s over {n} events "
-            f"(the batch took {batch_s:.0f} s; nan: it failed, see its log)"
+            f"({batch})"
         )
         print("load average at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     finally:
