@@ -7,7 +7,6 @@ exist behind a real server, not in Flask's test client.
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import time
@@ -18,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from api.serving import server_argv
+from shop_analytics_tests.processes import stop
 from shop_analytics_tests.test_api.conftest import READ_TOKEN, TOKEN, ApiPlace
 
 
@@ -56,12 +56,7 @@ def served(place: ApiPlace, workers: int = 2, **environment: str) -> Iterator[Se
         _wait_until_healthy(api, process, timeout_s=120)
         yield api
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def _wait_until_healthy(api: ServedApi, process: subprocess.Popen[bytes], timeout_s: float) -> None:

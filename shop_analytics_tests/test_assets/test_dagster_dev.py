@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from shop_analytics.definitions import defs
+from shop_analytics_tests.processes import stop
 
 # Starts processes of its own: the stack tier.
 pytestmark = pytest.mark.stack
@@ -44,12 +44,7 @@ def dagster_dev(tmp_path: Path) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout_s=30)
         log.close()
 
 

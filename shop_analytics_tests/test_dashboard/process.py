@@ -12,6 +12,7 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
+from shop_analytics_tests.processes import stop
 from shop_analytics_tests.test_api.conftest import READ_TOKEN, TOKEN
 from shop_analytics_tests.test_streaming.helpers import StreamPlace
 
@@ -41,15 +42,6 @@ def start_dashboard(place: StreamPlace, port: int, log: Path) -> subprocess.Pope
             time.sleep(0.2)
     stop(process)
     raise AssertionError(f"the dashboard did not answer within {START_S} s: see {log}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def now_stamp() -> str:
